@@ -1,0 +1,31 @@
+"""dlutils: the course's small helper package.
+
+Each module does one job and is short enough to read in a sitting:
+
+* :mod:`dlutils.device`: pick a device (CUDA, then Apple MPS, then CPU) and move batches to it.
+* :mod:`dlutils.reproducibility`: seed everything and ask for deterministic algorithms.
+* :mod:`dlutils.profiles`: the ``fast`` / ``default`` / ``full`` run profiles.
+* :mod:`dlutils.train`: ``train_epoch``, ``evaluate`` and ``fit``, which returns a ``History``.
+* :mod:`dlutils.metrics`: metrics reported next to the loss.
+* :mod:`dlutils.data` and :mod:`dlutils.download`: data sets, splits, loaders, checked downloads.
+* :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
+"""
+
+from .data import Splits, load_digits, load_fashion_mnist, make_loaders, read_idx, split_tensors, subset
+from .device import best_device, get_device, to_device
+from .display import resolve_display
+from .download import DownloadError, download
+from .metrics import accuracy
+from .plot import plot_decision_boundary, plot_history, set_style, show_images
+from .profiles import PROFILES, check_profile, pick
+from .reproducibility import seed_everything
+from .train import History, autocast, evaluate, fit, train_epoch
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PROFILES", "DownloadError", "History", "Splits", "accuracy", "autocast", "best_device",
+    "check_profile", "download", "evaluate", "fit", "get_device", "load_digits", "load_fashion_mnist",
+    "make_loaders", "pick", "plot_decision_boundary", "plot_history", "read_idx", "resolve_display",
+    "seed_everything", "set_style", "show_images", "split_tensors", "subset", "to_device", "train_epoch",
+]
