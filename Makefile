@@ -1,0 +1,46 @@
+# Everything a reader, student or maintainer runs. Two commands matter most:
+#   make book   install everything and build the website into _build/html
+#   make test   install everything and run all tests, including the strict book build
+# Only python3 (>= 3.10, with venv) and make are needed; all else goes into .venv.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install book test test-quick sync expected lab clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	touch $(STAMP)
+
+# Strict: warnings are errors (-W), references are checked (-n), every chapter executes
+# with its default profile and a failing cell fails the build (raise_on_error in _config.yml).
+book: $(STAMP)
+	DLUTILS_DISPLAY=static $(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Unit tests and the fast notebook runs, without the book build (a minute or two).
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not book"
+
+# Rewrite every chapter's .ipynb twin from its .md source (outputs stripped).
+sync: $(STAMP)
+	$(BIN)/python tests/harness.py sync
+
+# Store the current outputs of cells tagged nbval-check-output as the expected ones.
+expected: $(STAMP)
+	$(BIN)/python -m pytest tests/notebooks/test_chapters.py --update-expected
+
+# Open the chapters in JupyterLab (installs it into the virtual environment on first use).
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet jupyterlab ipywidgets
+	$(BIN)/jupyter lab book
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,221 @@
+"""The notebook harness: find the chapters, run them, compare what they print, keep twins in sync.
+
+Used by the tests (``tests/notebooks``) and by the Makefile (``python tests/harness.py sync``).
+The conventions it enforces are described in CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+import papermill
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED_DIR = ROOT / "tests" / "expected"
+CHECK_TAG = "nbval-check-output"  # nbval's name for "compare this cell's output"
+KERNEL = "python3"
+BUDGET_S = {"fast": 20.0, "default": 60.0}
+BUDGET_TOLERANCE = 1.5  # a run over budget is reported; one over 1.5x the budget fails
+
+
+def is_notebook(path: Path) -> bool:
+    """A MyST Markdown file is a notebook when its front matter names a kernel."""
+    head = path.read_text(encoding="utf-8")[:2000]
+    return head.startswith("---") and "kernelspec:" in head and "jupytext:" in head
+
+
+def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every page named in the table of contents, in order, as paths without suffix."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return found
+
+
+def chapters(root: Path = ROOT) -> list[Path]:
+    """The notebooks listed in ``_toc.yml``: adding a line there is all it takes to test a chapter."""
+    paths = [root / f"{name}.md" for name in toc_files(root / "_toc.yml")]
+    return [p for p in paths if p.exists() and is_notebook(p)]
+
+
+def chapter_id(path: Path) -> str:
+    return path.relative_to(ROOT).with_suffix("").as_posix().removeprefix("book/")
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    notebook: nbformat.NotebookNode
+    seconds: float
+
+
+def run_notebook(md_path: Path, profile: str = "fast", timeout: int = 600) -> Run:
+    """Execute a MyST notebook with papermill, injecting ``profile``; raise on any failing cell."""
+    notebook = jupytext.read(md_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "input.ipynb"
+        nbformat.write(notebook, source)
+        environment = {"DLUTILS_DISPLAY": "text"}  # plain text progress: no widgets, no live plots
+        previous = {k: os.environ.get(k) for k in environment}
+        os.environ.update(environment)
+        try:
+            start = time.perf_counter()
+            executed = papermill.execute_notebook(
+                str(source),
+                str(Path(tmp) / "output.ipynb"),
+                parameters={"profile": profile},
+                kernel_name=KERNEL,  # explicit: a default kernel may belong to another Python
+                cwd=str(md_path.parent),
+                progress_bar=False,
+                execution_timeout=timeout,
+            )
+            seconds = time.perf_counter() - start
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return Run(executed, seconds)
+
+
+def code_cells(notebook) -> list:
+    """Code cells of the author's notebook, without the one papermill injects."""
+    return [
+        c for c in notebook.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+
+
+def text_output(cell) -> str:
+    """What a cell printed (stdout) and returned (text/plain), as one string."""
+    parts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stdout":
+            parts.append(output.text)
+        elif output.output_type in ("execute_result", "display_data") and "text/plain" in output.data:
+            if "image/png" not in output.data:  # a figure's text/plain is its repr, which holds an address
+                parts.append(output.data["text/plain"] + "\n")
+    return "".join(parts)
+
+
+def stderr_outputs(notebook) -> list[str]:
+    """Everything cells wrote to stderr: warnings, which a finished chapter does not show."""
+    return [
+        o.text for c in code_cells(notebook) for o in c.get("outputs", [])
+        if o.output_type == "stream" and o.name == "stderr"
+    ]
+
+
+def checked_outputs(notebook) -> list[dict]:
+    """The cells tagged ``nbval-check-output``, in order, with their source and text output."""
+    return [
+        {"source": c.source, "output": text_output(c)}
+        for c in code_cells(notebook) if CHECK_TAG in c.metadata.get("tags", [])
+    ]
+
+
+# --- expected outputs ---------------------------------------------------------------------------
+
+
+def expected_path(md_path: Path) -> Path:
+    return EXPECTED_DIR / f"{chapter_id(md_path)}.json"
+
+
+def save_expected(md_path: Path, checked: list[dict], path: Path | None = None) -> Path:
+    path = path or expected_path(md_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"profile": "fast", "cells": checked}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def compare_expected(checked: list[dict], path: Path) -> list[str]:
+    """Differences between this run's checked outputs and the stored ones, as readable messages."""
+    if not path.exists():
+        return [f"no stored outputs at {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}; run `make expected` to create them"]
+    stored = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    problems = []
+    if len(stored) != len(checked):
+        problems.append(f"{len(checked)} cells are tagged {CHECK_TAG}, but {len(stored)} outputs are stored")
+    for i, (old, new) in enumerate(zip(stored, checked), start=1):
+        if old["output"] != new["output"]:
+            diff = "\n".join(difflib.unified_diff(
+                old["output"].splitlines(), new["output"].splitlines(), "stored", "now", lineterm=""))
+            first_line = new["source"].strip().splitlines()[0] if new["source"].strip() else ""
+            problems.append(f"checked cell {i} ({first_line!r}) prints something else:\n{diff}")
+    return problems
+
+
+# --- twins --------------------------------------------------------------------------------------
+
+
+def twin_path(md_path: Path) -> Path:
+    return md_path.with_suffix(".ipynb")
+
+
+def _essence(notebook) -> list[tuple]:
+    return [(c.cell_type, c.source, json.dumps(c.metadata, sort_keys=True)) for c in notebook.cells]
+
+
+def twin_problems(md_path: Path) -> list[str]:
+    """Why the ``.ipynb`` twin is not an output-free copy of the ``.md`` (empty when it is)."""
+    twin = twin_path(md_path)
+    if not twin.exists():
+        return [f"{twin.name} is missing"]
+    source = jupytext.read(md_path)
+    copy = nbformat.read(twin, as_version=4)
+    problems = []
+    if _essence(source) != _essence(copy):
+        problems.append(f"{twin.name} differs from {md_path.name} (cells, sources or tags)")
+    if copy.metadata.get("kernelspec") != source.metadata.get("kernelspec"):
+        problems.append(f"{twin.name} names another kernel than {md_path.name}")
+    if any(c.get("outputs") or c.get("execution_count") for c in copy.cells if c.cell_type == "code"):
+        problems.append(f"{twin.name} holds outputs; twins are stored without them")
+    return [p + " - run `make sync`" for p in problems]
+
+
+def sync_twin(md_path: Path) -> None:
+    """Write the twin with jupytext (keeping cell ids stable), then drop any outputs it kept."""
+    twin = twin_path(md_path)
+    subprocess.run(
+        [sys.executable, "-m", "jupytext", "--quiet", "--to", "ipynb", "--update", str(md_path)],
+        check=True,
+    )
+    notebook = nbformat.read(twin, as_version=4)
+    if any(c.get("outputs") or c.get("execution_count") for c in notebook.cells if c.cell_type == "code"):
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(notebook, twin)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["sync"]:
+        sys.exit("usage: python tests/harness.py sync")
+    for chapter in chapters():
+        sync_twin(chapter)
+        print(f"synced {twin_path(chapter).relative_to(ROOT)}")

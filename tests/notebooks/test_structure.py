@@ -1,0 +1,88 @@
+"""Cheap checks that every chapter follows the authoring conventions in CONTRIBUTING.md.
+
+The assignment builder and the website rely on these conventions, so they are enforced here rather
+than left to review: the Colab setup cell, the ``parameters`` cell, and the exercise cell tags.
+"""
+
+from __future__ import annotations
+
+import re
+
+import jupytext
+import pytest
+import yaml
+
+from harness import ROOT, chapter_id, chapters, code_cells, twin_problems
+
+CHAPTERS = chapters()
+IDS = [chapter_id(p) for p in CHAPTERS]
+REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+EXERCISE_TAGS = ("stub", "solution", "check", "hidden-test")
+
+
+def colab_cell_source(repository: str) -> str:
+    return (
+        "# Colab only: install the course's helper package when it is missing.\n"
+        "try:\n"
+        "    import dlutils\n"
+        "except ImportError:\n"
+        f'    %pip install --quiet "dlutils @ git+{repository}"'
+    )
+
+
+def tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+def test_twin_is_in_sync(md_path):
+    assert not twin_problems(md_path)
+
+
+@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+def test_first_cell_installs_dlutils_in_colab_and_is_hidden(md_path):
+    first = code_cells(jupytext.read(md_path))[0]
+    assert "remove-cell" in tags(first)
+    assert first.source.strip() == colab_cell_source(REPOSITORY), (
+        "the first code cell must be the Colab setup cell from CONTRIBUTING.md, with the repository "
+        f"URL of _config.yml ({REPOSITORY})"
+    )
+
+
+@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+def test_parameters_cell_holds_profile_seed_and_device(md_path):
+    cells = code_cells(jupytext.read(md_path))
+    tagged = [i for i, c in enumerate(cells) if "parameters" in tags(c)]
+    assert len(tagged) == 1, "exactly one code cell must be tagged `parameters`"
+    assert tagged[0] <= 2, "the parameters cell belongs near the top (at most the third code cell)"
+    source = cells[tagged[0]].source
+    for line in ('profile = "default"', "seed = ", 'device = "auto"'):
+        assert re.search(rf"^{re.escape(line)}", source, re.M), f"the parameters cell must set `{line}...`"
+
+
+@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+def test_exercises_follow_the_tag_conventions(md_path):
+    notebook = jupytext.read(md_path)
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    labels = re.findall(r"^```\{exercise\}.*\n(?::[^\n]*\n)*?:label: *(\S+)", text, re.M)
+    assert len(labels) >= 3, "a chapter has at least three exercises"
+    graded: dict[str, dict[str, list]] = {}
+    for cell in code_cells(notebook):
+        role = [t for t in tags(cell) if t in EXERCISE_TAGS]
+        if not role:
+            continue
+        assert len(role) == 1, f"a cell has one exercise role, not {role}"
+        label = cell.metadata.get("exercise")
+        assert label in labels, f"cell tagged {role[0]} names exercise {label!r}, which has no {{exercise}} directive"
+        graded.setdefault(label, {t: [] for t in EXERCISE_TAGS})[role[0]].append(cell)
+    assert graded, "at least one exercise must be autogradable (stub, solution, check and hidden-test cells)"
+    for label, cells in graded.items():
+        for role in EXERCISE_TAGS:
+            assert cells[role], f"exercise {label} has no cell tagged {role}"
+        assert len(cells["stub"]) == 1, f"exercise {label} needs exactly one stub cell"
+        assert all("remove-cell" in tags(c) for c in cells["stub"] + cells["hidden-test"]), (
+            f"exercise {label}: stub and hidden-test cells are hidden on the website (tag remove-cell)")
+        for cell in cells["hidden-test"]:
+            points = cell.metadata.get("points")
+            assert isinstance(points, int) and points > 0, f"hidden test of {label} needs positive integer `points`"
+        assert f"{{solution-start}} {label}" in text, f"exercise {label}: its solution must sit in a solution-start/end dropdown"
