@@ -9,6 +9,7 @@ leaves a half-written file that a later run would trust.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.error
@@ -91,12 +92,15 @@ def download(
     destination = target_dir / filename
     if destination.exists() and sha256_of(destination) == sha256:
         return destination
+    if not os.access(target_dir, os.W_OK):
+        raise DownloadError(f"the data folder {target_dir} is not writable; set DLUTILS_DATA to a writable folder")
     problems = []
     for url in urls:
         try:
             _fetch(url, destination, sha256, timeout)
             return destination
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, DownloadError) as error:
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError, OSError,
+                DownloadError) as error:  # HTTPException: e.g. IncompleteRead from a cut chunked transfer
             problems.append(f"  {url}: {getattr(error, 'reason', error)}")
     raise DownloadError(
         f"could not download {filename}:\n" + "\n".join(problems) + "\n"

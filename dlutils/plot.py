@@ -69,13 +69,14 @@ def plot_history(history, metrics: Sequence[str] | None = None) -> plt.Figure:
 
 def _to_numpy_images(images) -> np.ndarray:
     array = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    shape = tuple(array.shape)  # as given (a list has no .shape), for the error message
     if array.ndim == 4 and array.shape[1] in (1, 3):  # [N, C, H, W] -> [N, H, W, C]
         array = array.transpose(0, 2, 3, 1)
     if array.ndim == 4 and array.shape[-1] == 1:
         array = array[..., 0]
-    if array.ndim not in (3, 4):
+    if array.ndim not in (3, 4) or (array.ndim == 4 and array.shape[-1] != 3):
         raise ValueError(
-            f"images must have shape [N, H, W], [N, C, H, W] or [N, H, W, C] with C in (1, 3); got {images.shape}"
+            f"images must have shape [N, H, W], [N, C, H, W] or [N, H, W, C] with C in (1, 3); got {shape}"
         )
     return array
 
