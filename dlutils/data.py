@@ -48,7 +48,11 @@ def split_tensors(
     train, valid = train_test_split(
         rest, test_size=valid_fraction / (1 - test_fraction), stratify=labels[rest], random_state=seed
     )
-    part = lambda idx: TensorDataset(X[torch.as_tensor(idx)], y[torch.as_tensor(idx)])  # noqa: E731
+
+    def part(index):
+        index = torch.as_tensor(index)
+        return TensorDataset(X[index], y[index])
+
     return Splits(part(train), part(valid), part(test))
 
 
@@ -127,8 +131,12 @@ def read_idx(path) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def load_fashion_mnist(*, valid_fraction: float = 1 / 6, seed: int = 0, folder=None) -> Splits:
-    """Fashion-MNIST as ``[N, 1, 28, 28]`` floats in [0, 1]; downloads ~30 MB once (``full`` profile).
+def load_fashion_mnist(
+    *, flatten: bool = False, valid_fraction: float = 1 / 6, seed: int = 0, folder=None
+) -> Splits:
+    """Fashion-MNIST as ``[N, 1, 28, 28]`` floats in [0, 1] (``[N, 784]`` with ``flatten=True``).
+
+    Downloads about 30 MB once, for the ``full`` profile.
 
     The official test set is kept as ``test``; ``valid`` is carved out of the official training set.
     """
@@ -136,7 +144,10 @@ def load_fashion_mnist(*, valid_fraction: float = 1 / 6, seed: int = 0, folder=N
         name: download([mirror + name for mirror in FASHION_MNIST_MIRRORS], sha, name, folder=folder)
         for name, sha in FASHION_MNIST_FILES.items()
     }
-    as_images = lambda a: torch.tensor(a, dtype=torch.float32).div_(255).unsqueeze(1)  # noqa: E731
+    def as_images(array):
+        images = torch.tensor(array, dtype=torch.float32).div_(255).unsqueeze(1)
+        return images.reshape(len(images), -1) if flatten else images
+
     X_train = as_images(read_idx(paths["train-images-idx3-ubyte.gz"]))
     y_train = torch.tensor(read_idx(paths["train-labels-idx1-ubyte.gz"]), dtype=torch.int64)
     X_test = as_images(read_idx(paths["t10k-images-idx3-ubyte.gz"]))

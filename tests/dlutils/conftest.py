@@ -15,6 +15,16 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 import dlutils  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_cpu_thread():
+    """Tiny models gain nothing from threads, and on a busy 2-core machine OpenMP threads that wait
+    for each other make every step several times slower (and the suite's time erratic)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True)
 def clean_global_state(monkeypatch):
     """Undo what seed_everything and plotting change globally, so tests do not leak into each other."""

@@ -361,14 +361,15 @@ class PlateauSpy(torch.optim.lr_scheduler.ReduceLROnPlateau):
 
 
 def test_reduce_lr_on_plateau_watches_the_validation_loss(tiny_model, tiny_loader):
-    def flat_loss(outputs, targets):  # a loss that never improves: a plateau from the start
-        return outputs.sum() * 0 + 1.0
+    def flat_loss(outputs, targets):  # never improves: a plateau from the start; 2.0 in evaluation
+        return outputs.sum() * 0 + (1.0 if torch.is_grad_enabled() else 2.0)
 
     optimizer = torch.optim.SGD(tiny_model.parameters(), lr=0.1)
     scheduler = PlateauSpy(optimizer, factor=0.5, patience=0)
     history = quiet_fit(tiny_model, tiny_loader, tiny_loader, loss_fn=flat_loss, optimizer=optimizer,
                         scheduler=scheduler, epochs=3)
-    assert scheduler.seen == history["valid_loss"] == [1.0, 1.0, 1.0]
+    assert history["train_loss"] == [1.0, 1.0, 1.0]
+    assert scheduler.seen == history["valid_loss"] == [2.0, 2.0, 2.0]
     assert history["lr"] == [0.1, 0.1, 0.05]
     assert optimizer.param_groups[0]["lr"] == 0.025
 

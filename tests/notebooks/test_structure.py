@@ -17,6 +17,7 @@ from harness import ROOT, chapter_id, chapters, code_cells, twin_problems
 CHAPTERS = chapters()
 IDS = [chapter_id(p) for p in CHAPTERS]
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+MAX_LINE = 88  # characters per code line, so that cells read on a phone
 EXERCISE_TAGS = ("stub", "solution", "check", "hidden-test")
 
 
@@ -86,3 +87,12 @@ def test_exercises_follow_the_tag_conventions(md_path):
             points = cell.metadata.get("points")
             assert isinstance(points, int) and points > 0, f"hidden test of {label} needs positive integer `points`"
         assert f"{{solution-start}} {label}" in text, f"exercise {label}: its solution must sit in a solution-start/end dropdown"
+
+
+@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+def test_code_lines_fit_on_a_phone(md_path):
+    long = [
+        line for cell in code_cells(jupytext.read(md_path)) for line in cell.source.splitlines()
+        if len(line) > MAX_LINE and "git+" not in line
+    ]
+    assert not long, f"code lines longer than {MAX_LINE} characters:\n" + "\n".join(long)
