@@ -20,7 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 # Strict: warnings are errors (-W), references are checked (-n), every chapter executes
 # with its default profile and a failing cell fails the build (raise_on_error in _config.yml).
 book: $(STAMP)
-	DLUTILS_DISPLAY=static $(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . -W -n --keep-going
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

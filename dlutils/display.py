@@ -3,7 +3,7 @@
 The right choice depends on who is watching. A student in Jupyter wants a progress bar and curves
 that grow; the website wants a tidy table of epochs and one final figure; CI wants plain text. The
 mode is an argument of :func:`dlutils.fit`; ``"auto"`` reads the environment variable
-``DLUTILS_DISPLAY`` (the Makefile sets ``static`` for the book build and the tests set ``text``) and
+``DLUTILS_DISPLAY`` (the book build sets ``static`` and the tests set ``text``) and
 otherwise shows everything live.
 """
 

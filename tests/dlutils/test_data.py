@@ -285,14 +285,18 @@ def test_read_idx_reports_a_missing_file(tmp_path):
 # load_fashion_mnist, with download replaced by small local files
 
 
-def test_load_fashion_mnist_builds_splits_from_the_idx_files(tmp_path, monkeypatch):
+TRAIN_LABELS, TEST_LABELS = np.arange(60) % 10, np.arange(20) % 10
+
+
+@pytest.fixture
+def fake_fashion_mnist(tmp_path, monkeypatch) -> list:
+    """Replace the download with small local IDX files (60 train, 20 test images); return the requests."""
     rng = np.random.default_rng(0)
-    train_labels, test_labels = np.arange(60) % 10, np.arange(20) % 10
     payloads = {
         "train-images-idx3-ubyte.gz": idx_bytes(rng.integers(0, 256, (60, 28, 28))),
-        "train-labels-idx1-ubyte.gz": idx_bytes(train_labels),
+        "train-labels-idx1-ubyte.gz": idx_bytes(TRAIN_LABELS),
         "t10k-images-idx3-ubyte.gz": idx_bytes(rng.integers(0, 256, (20, 28, 28))),
-        "t10k-labels-idx1-ubyte.gz": idx_bytes(test_labels),
+        "t10k-labels-idx1-ubyte.gz": idx_bytes(TEST_LABELS),
     }
     requested = []
 
@@ -301,6 +305,11 @@ def test_load_fashion_mnist_builds_splits_from_the_idx_files(tmp_path, monkeypat
         return write_gz(tmp_path / filename, payloads[filename])
 
     monkeypatch.setattr(dlutils.data, "download", fake_download)
+    return requested
+
+
+def test_load_fashion_mnist_builds_splits_from_the_idx_files(fake_fashion_mnist, tmp_path):
+    requested = fake_fashion_mnist
     splits = load_fashion_mnist(folder=tmp_path)
 
     assert splits.sizes() == {"train": 50, "valid": 10, "test": 20}
@@ -310,5 +319,21 @@ def test_load_fashion_mnist_builds_splits_from_the_idx_files(tmp_path, monkeypat
         assert urls == tuple(mirror + filename for mirror in dlutils.data.FASHION_MNIST_MIRRORS)
     X, y = splits.test.tensors
     assert X.shape == (20, 1, 28, 28) and X.dtype == torch.float32 and 0 <= X.min() and X.max() <= 1
-    assert y.tolist() == test_labels.tolist()  # the official test set, in order
+    assert y.tolist() == TEST_LABELS.tolist()  # the official test set, in order
     assert set(splits.valid.tensors[1].tolist()) == set(range(10))  # valid is stratified
+
+
+def test_load_fashion_mnist_flatten(fake_fashion_mnist, tmp_path):
+    images = load_fashion_mnist(folder=tmp_path).test.tensors[0]
+    flat = load_fashion_mnist(folder=tmp_path, flatten=True)
+    assert flat.train.tensors[0].shape == (50, 784) and flat.test.tensors[0].shape == (20, 784)
+    assert torch.equal(flat.test.tensors[0], images.reshape(20, -1))
+
+
+def test_load_fashion_mnist_rejects_a_corrupt_download(fake_fashion_mnist, tmp_path, monkeypatch):
+    def truncated(urls, sha256, filename, folder=None):
+        return write_gz(tmp_path / filename, idx_bytes(np.zeros((3, 28, 28)))[:-1])
+
+    monkeypatch.setattr(dlutils.data, "download", truncated)
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        load_fashion_mnist(folder=tmp_path)

@@ -104,7 +104,7 @@ def test_fit_is_repeatable_and_depends_on_the_seed(digits_flat, make_mlp):
 # History records
 
 
-def test_fit_records_every_quantity_for_every_epoch(digits_flat, digits_loaders, make_mlp):
+def test_fit_records_every_quantity_for_every_epoch(digits_loaders, make_mlp):
     train_loader, valid_loader, _ = digits_loaders
     seed_everything(0)
     model = make_mlp()
@@ -327,7 +327,7 @@ def test_grad_clip_matches_clip_grad_norm(tiny_model, tiny_loader):
     seen = []
     optimizer.register_step_pre_hook(lambda *_: seen.append([p.grad.clone() for p in tiny_model.parameters()]))
     train_epoch(tiny_model, [(x, y)], CE, optimizer, grad_clip=0.01)
-    assert all(torch.allclose(g, p.grad) for g, p in zip(seen[0], expected_model.parameters()))
+    assert all(torch.allclose(g, p.grad) for g, p in zip(seen[0], expected_model.parameters(), strict=True))
 
 
 def test_per_step_scheduler_changes_lr_once_per_batch(tiny_model, tiny_loader):
@@ -430,7 +430,7 @@ def test_train_epoch_nan_names_the_epoch_it_is_given(tiny_model, tiny_loader):
 
 
 @pytest.mark.parametrize("training", [True, False])
-def test_evaluate_runs_in_eval_mode_and_restores_the_mode(training, make_mlp, tiny_loader):
+def test_evaluate_runs_in_eval_mode_and_restores_the_mode(training, tiny_loader):
     model = nn.Sequential(nn.Linear(5, 3), nn.Dropout(0.5))
     modes = []
     model[1].register_forward_hook(lambda module, args, output: modes.append(module.training))
@@ -551,4 +551,4 @@ def test_empty_history_has_no_last_record():
     history = History()
     assert len(history) == 0 and history.keys() == []
     with pytest.raises(IndexError, match="history is empty"):
-        history.last
+        _ = history.last
