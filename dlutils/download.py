@@ -52,10 +52,10 @@ def _fetch(url: str, destination: Path, sha256: str, timeout: float) -> None:
             out.flush()
             os.fsync(out.fileno())
         if expected_size is not None and received != int(expected_size):
-            raise DownloadError(f"{url}: the connection closed after {received} of {expected_size} bytes")
+            raise DownloadError(f"the connection closed after {received} of {expected_size} bytes")
         if digest.hexdigest() != sha256:
             raise DownloadError(
-                f"{url}: checksum mismatch (expected sha256 {sha256}, got {digest.hexdigest()}); "
+                f"checksum mismatch (expected sha256 {sha256}, got {digest.hexdigest()}); "
                 "the file was not saved. The mirror may have changed the file or the transfer was corrupted."
             )
         os.replace(temporary, destination)

@@ -241,7 +241,8 @@ def fit(
     """Train ``model`` for ``epochs`` passes and return its :class:`History`.
 
     Each record holds ``epoch``, ``train_loss``, ``train_<metric>``, ``valid_loss``,
-    ``valid_<metric>`` (with a ``valid_loader``), ``lr``, ``seconds`` and ``examples_per_s``.
+    ``valid_<metric>`` (with a ``valid_loader``), ``lr`` (the learning rate at the start of the
+    epoch), ``seconds`` and ``examples_per_s`` (training only, without validation).
 
     ``scheduler_interval`` is ``"epoch"`` (step the scheduler after each epoch) or ``"step"`` (after
     each batch). ``display`` is ``"live"`` (progress bar, and a live plot in a notebook),
@@ -268,6 +269,7 @@ def fit(
     steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
     with TrainingDisplay(display, epochs=epochs, steps_per_epoch=steps_per_epoch) as shown:
         for epoch in range(1, epochs + 1):
+            lr = optimizer.param_groups[0]["lr"]  # the rate this epoch starts with
             train = train_epoch(
                 model, train_loader, loss_fn, optimizer, device=device, metrics=metrics,
                 grad_clip=grad_clip, amp=amp, scaler=scaler, epoch=epoch, display=shown,
@@ -278,7 +280,7 @@ def fit(
             if valid_loader is not None:
                 valid = evaluate(model, valid_loader, loss_fn, device=device, metrics=metrics, amp=amp)
                 record.update({f"valid_{k}": v for k, v in valid.items()})
-            record["lr"] = optimizer.param_groups[0]["lr"]
+            record["lr"] = lr
             record["seconds"] = train["seconds"]
             record["examples_per_s"] = train["examples"] / max(train["seconds"], 1e-9)
             if scheduler is not None and scheduler_interval == "epoch":

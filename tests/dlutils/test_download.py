@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dlutils import DownloadError, download
-from dlutils.download import cache_dir
+from dlutils.download import CHUNK, cache_dir, sha256_of
 
 PAYLOAD = b"IDX data, more or less\n" * 500
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -244,3 +244,14 @@ def test_download_without_a_folder_uses_dlutils_data(server, monkeypatch, tmp_pa
     monkeypatch.setenv("DLUTILS_DATA", str(tmp_path / "cache"))
     path = download(server.serve("/file.gz"), SHA, "file.gz", timeout=5)
     assert path == tmp_path / "cache" / "file.gz" and path.read_bytes() == PAYLOAD
+
+
+def test_sha256_of_hashes_a_file_in_chunks(tmp_path):
+    data = PAYLOAD * (CHUNK // len(PAYLOAD) + 2)  # more than one chunk
+    (tmp_path / "big").write_bytes(data)
+    assert sha256_of(tmp_path / "big") == hashlib.sha256(data).hexdigest()
+
+
+def test_sha256_of_a_missing_file_raises(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing"):
+        sha256_of(tmp_path / "missing")
