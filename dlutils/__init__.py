@@ -7,14 +7,14 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.profiles`: the ``fast`` / ``default`` / ``full`` run profiles.
 * :mod:`dlutils.train`: ``train_epoch``, ``evaluate`` and ``fit``, which returns a ``History``.
 * :mod:`dlutils.metrics`: metrics reported next to the loss.
-* :mod:`dlutils.data` and :mod:`dlutils.download`: data sets, splits, loaders, checked downloads.
+* :mod:`dlutils.data` and :mod:`dlutils.downloads`: data sets, splits, loaders, checked downloads.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
 from .data import Splits, load_digits, load_fashion_mnist, make_loaders, read_idx, split_tensors, subset
 from .device import best_device, get_device, to_device
 from .display import resolve_display
-from .download import DownloadError, download
+from .downloads import DownloadError, download
 from .metrics import accuracy
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick

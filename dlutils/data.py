@@ -11,7 +11,7 @@ from sklearn.datasets import load_digits as _sklearn_digits
 from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from .download import download
+from .downloads import download
 
 
 @dataclass(frozen=True)

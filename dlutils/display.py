@@ -38,15 +38,19 @@ def in_notebook() -> bool:
 
 
 def format_record(record: dict[str, float]) -> str:
-    """One line per epoch, e.g. ``epoch  3  train_loss 0.4120  valid_accuracy 0.9310``.
+    """One line per epoch, e.g. ``epoch   3 | train loss 0.4120 | valid loss 0.5011 accuracy 0.9310``.
 
     Times are left out on purpose: they change from run to run, and printed outputs should not.
     """
     parts = [f"epoch {record['epoch']:>3}"]
-    for key, value in record.items():
-        if key.startswith(("train_", "valid_")):
-            parts.append(f"{key} {value:.4f}")
-    return "  ".join(parts)
+    for split in ("train", "valid"):
+        values = [
+            f"{key[len(split) + 1:]} {value:.4f}"
+            for key, value in record.items() if key.startswith(split + "_")
+        ]
+        if values:
+            parts.append(f"{split} " + " ".join(values))
+    return " | ".join(parts)
 
 
 def _progress_bar(total: int | None):

@@ -58,7 +58,7 @@ def test_format_record_shows_epoch_and_losses_but_no_timing():
     record = {"epoch": 3, "train_loss": 0.41204, "valid_accuracy": 0.931, "lr": 0.01, "seconds": 12.3456,
               "examples_per_s": 987.6}
     line = format_record(record)
-    assert line == "epoch   3  train_loss 0.4120  valid_accuracy 0.9310"
+    assert line == "epoch   3 | train loss 0.4120 | valid accuracy 0.9310"
     for timing in ("seconds", "12.3", "examples_per_s", "987", "lr"):
         assert timing not in line
 
@@ -85,7 +85,7 @@ def test_text_mode_prints_about_ten_lines_for_fifty_epochs(tiny_model, tiny_load
 def test_text_mode_prints_every_epoch_of_a_short_run(tiny_model, tiny_loader, capsys):
     history, lines, _ = run(tiny_model, tiny_loader, capsys, epochs=3, display="text", valid=tiny_loader)
     assert lines == [format_record(record) for record in history.records]
-    assert "valid_loss" in lines[0]
+    assert "| valid loss" in lines[0]
 
 
 def test_text_output_is_repeatable(tiny_loader, capsys):

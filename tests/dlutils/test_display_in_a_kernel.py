@@ -71,4 +71,4 @@ def test_live_mode_updates_one_figure_in_place(tmp_path):
 @pytest.mark.notebook
 def test_text_mode_shows_no_figure(tmp_path):
     cell = run_fit_cell(tmp_path, "text")
-    assert figures(cell) == 0 and "epoch   3" in harness.text_output(cell)
+    assert figures(cell) == 0 and "epoch   3 | train loss" in harness.text_output(cell)

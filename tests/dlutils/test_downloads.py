@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dlutils import DownloadError, download
-from dlutils.download import CHUNK, cache_dir, sha256_of
+from dlutils.downloads import CHUNK, cache_dir, sha256_of
 
 PAYLOAD = b"IDX data, more or less\n" * 500
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
