@@ -16,6 +16,10 @@ from harness import ROOT, chapter_id, chapters, code_cells, twin_problems
 
 CHAPTERS = chapters()
 IDS = [chapter_id(p) for p in CHAPTERS]
+# The template a new chapter starts from must follow the conventions too.
+TEMPLATE = ROOT / "templates" / "chapter.md"
+NOTEBOOKS = CHAPTERS + [TEMPLATE]
+NOTEBOOK_IDS = IDS + ["templates/chapter"]
 REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
 MAX_LINE = 88  # characters per code line, so that cells read on a phone
 EXERCISE_TAGS = ("stub", "solution", "check", "hidden-test")
@@ -40,7 +44,7 @@ def test_twin_is_in_sync(md_path):
     assert not twin_problems(md_path)
 
 
-@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+@pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_first_cell_installs_dlutils_in_colab_and_is_hidden(md_path):
     first = code_cells(jupytext.read(md_path))[0]
     assert "remove-cell" in tags(first)
@@ -50,7 +54,7 @@ def test_first_cell_installs_dlutils_in_colab_and_is_hidden(md_path):
     )
 
 
-@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+@pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_parameters_cell_holds_profile_seed_and_device(md_path):
     cells = code_cells(jupytext.read(md_path))
     tagged = [i for i, c in enumerate(cells) if "parameters" in tags(c)]
@@ -61,7 +65,7 @@ def test_parameters_cell_holds_profile_seed_and_device(md_path):
         assert re.search(rf"^{re.escape(line)}", source, re.M), f"the parameters cell must set `{line}...`"
 
 
-@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+@pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_exercises_follow_the_tag_conventions(md_path):
     notebook = jupytext.read(md_path)
     text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
@@ -89,10 +93,25 @@ def test_exercises_follow_the_tag_conventions(md_path):
         assert f"{{solution-start}} {label}" in text, f"exercise {label}: its solution must sit in a solution-start/end dropdown"
 
 
-@pytest.mark.parametrize("md_path", CHAPTERS, ids=IDS)
+@pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_code_lines_fit_on_a_phone(md_path):
     long = [
         line for cell in code_cells(jupytext.read(md_path)) for line in cell.source.splitlines()
         if len(line) > MAX_LINE and "git+" not in line
     ]
     assert not long, f"code lines longer than {MAX_LINE} characters:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
+def test_chapter_has_the_marks_of_the_standard(md_path):
+    """Cheap signs of CHAPTER-STANDARD.md: PyTorch comparisons, glossary links, citations, checks."""
+    notebook = jupytext.read(md_path)
+    code = "\n".join(c.source for c in code_cells(notebook))
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "torch.testing.assert_close" in code, "compare what you build with PyTorch's own, as an assertion"
+    assert "{term}`" in text, "link key terms to the glossary with {term}"
+    assert "{cite}`" in text, "cite the original papers with {cite}"
+    assert any("nbval-check-output" in tags(c) for c in code_cells(notebook)), (
+        "tag the cells with deterministic outputs (shapes, counts, worked examples) nbval-check-output")
+    assert any("remove-cell" in tags(c) and "assert" in c.source and not set(tags(c)) & set(EXERCISE_TAGS)
+               for c in code_cells(notebook)), "assert a training result with a margin, in a remove-cell cell"
