@@ -2,7 +2,7 @@
 
 The right choice depends on who is watching. A student in Jupyter wants a progress bar and curves
 that grow; the website wants a tidy table of epochs and one final figure; CI wants plain text. The
-mode is an argument of :func:`dlutils.fit`; ``"auto"`` reads the environment variable
+mode is an argument of :func:`dlutils.train.fit`; ``"auto"`` reads the environment variable
 ``DLUTILS_DISPLAY`` (the book build sets ``static`` and the tests set ``text``) and
 otherwise shows everything live.
 """
@@ -66,7 +66,7 @@ def _progress_bar(total: int | None):
 
 
 class TrainingDisplay:
-    """Shows a run's progress in the chosen mode; :func:`dlutils.fit` drives it."""
+    """Shows a run's progress in the chosen mode; :func:`dlutils.train.fit` drives it."""
 
     def __init__(self, mode: str = "auto", *, epochs: int, steps_per_epoch: int | None) -> None:
         self.mode = resolve_display(mode)

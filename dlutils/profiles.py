@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+#: The three profile names, from smallest to largest.
 PROFILES = ("fast", "default", "full")
 
 T = TypeVar("T")
