@@ -96,12 +96,17 @@ def _batch_size(targets: torch.Tensor) -> int:
     return targets.shape[0] if targets.dim() > 0 else 1
 
 
-def _check_loader(loader: Iterable, name: str) -> None:
+def _length(loader: Iterable) -> int | None:
+    """Number of batches, or None for loaders that cannot tell (iterable datasets)."""
     try:
-        length = len(loader)  # type: ignore[arg-type]
+        return len(loader)  # type: ignore[arg-type]
     except TypeError:
-        return  # an iterable dataset: emptiness shows up when it yields nothing
-    if length == 0:
+        return None
+
+
+def _check_loader(loader: Iterable, name: str) -> None:
+    # A loader that cannot tell its length is checked when it yields nothing.
+    if _length(loader) == 0:
         raise ValueError(f"{name} is empty: it yields no batches (is the dataset empty, or drop_last=True with too few examples?)")
 
 
@@ -266,8 +271,7 @@ def fit(
         _check_loader(valid_loader, "the validation loader")
 
     history = History()
-    steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
-    with TrainingDisplay(display, epochs=epochs, steps_per_epoch=steps_per_epoch) as shown:
+    with TrainingDisplay(display, epochs=epochs, steps_per_epoch=_length(train_loader)) as shown:
         for epoch in range(1, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]  # the rate this epoch starts with
             train = train_epoch(

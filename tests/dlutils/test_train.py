@@ -552,3 +552,16 @@ def test_empty_history_has_no_last_record():
     assert len(history) == 0 and history.keys() == []
     with pytest.raises(IndexError, match="history is empty"):
         _ = history.last
+
+
+def test_fit_accepts_a_loader_over_an_iterable_dataset(tiny_model):
+    class Stream(torch.utils.data.IterableDataset):
+        def __iter__(self):
+            generator = torch.Generator().manual_seed(0)
+            for _ in range(8):
+                yield torch.randn(5, generator=generator), torch.tensor(1)
+
+    loader = DataLoader(Stream(), batch_size=4)
+    history = fit(tiny_model, loader, loss_fn=CE, epochs=2, device="cpu", display="none",
+                  optimizer=torch.optim.SGD(tiny_model.parameters(), lr=0.1))
+    assert len(history) == 2 and history["train_loss"][1] < history["train_loss"][0]
