@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 
 import torch
 
-_DEVICE_NAME = re.compile(r"^(cpu|mps|cuda(:\d+)?)$")
+_DEVICE_NAME = re.compile(r"^(cpu(:0)?|mps|cuda(:\d+)?)$")
 
 
 def best_device() -> torch.device:
@@ -64,8 +65,13 @@ def to_device(batch, device: torch.device | str, non_blocking: bool = False):
     device = torch.device(device) if isinstance(device, str) else device
     if isinstance(batch, torch.Tensor):
         return batch.to(device, non_blocking=non_blocking)
+    if isinstance(batch, dict):  # a shallow copy keeps the type: OrderedDict, defaultdict, ...
+        moved = copy.copy(batch)
+        for key, value in batch.items():
+            moved[key] = to_device(value, device, non_blocking)
+        return moved
     if isinstance(batch, Mapping):
-        return type(batch)((k, to_device(v, device, non_blocking)) for k, v in batch.items())
+        return {key: to_device(value, device, non_blocking) for key, value in batch.items()}
     if isinstance(batch, tuple) and hasattr(batch, "_fields"):  # a namedtuple
         return type(batch)(*(to_device(v, device, non_blocking) for v in batch))
     if isinstance(batch, (list, tuple)):

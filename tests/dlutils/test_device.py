@@ -170,3 +170,16 @@ def test_to_device_leaves_non_tensors_alone(value):
 def test_to_device_rejects_unknown_device_string():
     with pytest.raises(RuntimeError, match="gpu"):
         to_device(torch.zeros(1), "gpu")
+
+
+def test_to_device_keeps_defaultdicts_and_their_factory():
+    from collections import defaultdict
+
+    batch = defaultdict(list, {"x": torch.ones(2)})
+    moved = to_device(batch, "meta")
+    assert type(moved) is defaultdict and moved.default_factory is list
+    assert moved["x"].device.type == "meta" and batch["x"].device.type == "cpu"
+
+
+def test_get_device_accepts_cpu_0():
+    assert get_device("cpu:0") == torch.device("cpu:0")
