@@ -29,7 +29,8 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not book"
 
-# Rewrite every chapter's .ipynb twin from its .md source (outputs stripped).
+# Rewrite every chapter's .ipynb twin from its .md source (outputs stripped), after pointing each
+# chapter's Colab cell at the repository named in _config.yml.
 sync: $(STAMP)
 	$(BIN)/python tests/harness.py sync
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -213,9 +214,27 @@ def sync_twin(md_path: Path) -> None:
         nbformat.write(notebook, twin)
 
 
+def repository_url() -> str:
+    """The course repository, configured once in _config.yml."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]["url"]
+
+
+def sync_colab_url(md_path: Path) -> bool:
+    """Point the Colab cell's ``pip install git+...`` at the repository of _config.yml."""
+    text = md_path.read_text(encoding="utf-8")
+    updated = re.sub(r'"dlutils @ git\+[^"]*"', f'"dlutils @ git+{repository_url()}"', text)
+    if updated != text:
+        md_path.write_text(updated, encoding="utf-8")
+    return updated != text
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["sync"]:
         sys.exit("usage: python tests/harness.py sync")
-    for chapter in chapters():
-        sync_twin(chapter)
-        print(f"synced {twin_path(chapter).relative_to(ROOT)}")
+    for source in [*chapters(), ROOT / "templates" / "chapter.md"]:
+        if sync_colab_url(source):
+            print(f"pointed the Colab cell of {source.relative_to(ROOT)} at {repository_url()}")
+        if source.parent.name != "templates":
+            sync_twin(source)
+            print(f"synced {twin_path(source).relative_to(ROOT)}")

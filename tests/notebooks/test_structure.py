@@ -10,9 +10,8 @@ import re
 
 import jupytext
 import pytest
-import yaml
 
-from harness import ROOT, chapter_id, chapters, code_cells, twin_problems
+from harness import ROOT, chapter_id, chapters, code_cells, repository_url, twin_problems
 
 CHAPTERS = chapters()
 IDS = [chapter_id(p) for p in CHAPTERS]
@@ -20,7 +19,7 @@ IDS = [chapter_id(p) for p in CHAPTERS]
 TEMPLATE = ROOT / "templates" / "chapter.md"
 NOTEBOOKS = CHAPTERS + [TEMPLATE]
 NOTEBOOK_IDS = IDS + ["templates/chapter"]
-REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
+REPOSITORY = repository_url()
 MAX_LINE = 88  # characters per code line, so that cells read on a phone
 EXERCISE_TAGS = ("stub", "solution", "check", "hidden-test")
 
@@ -50,7 +49,7 @@ def test_first_cell_installs_dlutils_in_colab_and_is_hidden(md_path):
     assert "remove-cell" in tags(first)
     assert first.source.strip() == colab_cell_source(REPOSITORY), (
         "the first code cell must be the Colab setup cell from CONTRIBUTING.md, with the repository "
-        f"URL of _config.yml ({REPOSITORY})"
+        f"URL of _config.yml ({REPOSITORY}); `make sync` updates the URL"
     )
 
 
