@@ -11,7 +11,15 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
-from .data import Splits, load_digits, load_fashion_mnist, make_loaders, read_idx, split_tensors, subset
+from .data import (
+    Splits,
+    load_digits,
+    load_fashion_mnist,
+    make_loaders,
+    read_idx,
+    split_tensors,
+    subset,
+)
 from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
@@ -24,8 +32,31 @@ from .train import History, autocast, evaluate, fit, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
-    "PROFILES", "DownloadError", "History", "Splits", "accuracy", "autocast", "best_device",
-    "check_profile", "download", "evaluate", "fit", "get_device", "load_digits", "load_fashion_mnist",
-    "make_loaders", "pick", "plot_decision_boundary", "plot_history", "read_idx", "resolve_display",
-    "seed_everything", "set_style", "show_images", "split_tensors", "subset", "to_device", "train_epoch",
+    "PROFILES",
+    "DownloadError",
+    "History",
+    "Splits",
+    "accuracy",
+    "autocast",
+    "best_device",
+    "check_profile",
+    "download",
+    "evaluate",
+    "fit",
+    "get_device",
+    "load_digits",
+    "load_fashion_mnist",
+    "make_loaders",
+    "pick",
+    "plot_decision_boundary",
+    "plot_history",
+    "read_idx",
+    "resolve_display",
+    "seed_everything",
+    "set_style",
+    "show_images",
+    "split_tensors",
+    "subset",
+    "to_device",
+    "train_epoch",
 ]

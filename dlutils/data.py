@@ -44,9 +44,14 @@ def split_tensors(
         raise ValueError("valid_fraction + test_fraction must leave some examples for training")
     index = np.arange(X.shape[0])
     labels = y.numpy()
-    rest, test = train_test_split(index, test_size=test_fraction, stratify=labels, random_state=seed)
+    rest, test = train_test_split(
+        index, test_size=test_fraction, stratify=labels, random_state=seed
+    )
     train, valid = train_test_split(
-        rest, test_size=valid_fraction / (1 - test_fraction), stratify=labels[rest], random_state=seed
+        rest,
+        test_size=valid_fraction / (1 - test_fraction),
+        stratify=labels[rest],
+        random_state=seed,
     )
 
     def part(index):
@@ -57,7 +62,11 @@ def split_tensors(
 
 
 def load_digits(
-    *, flatten: bool = False, valid_fraction: float = 0.15, test_fraction: float = 0.15, seed: int = 0
+    *,
+    flatten: bool = False,
+    valid_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 0,
 ) -> Splits:
     """The 1,797 handwritten 8×8 digits bundled with scikit-learn (no download).
 
@@ -69,7 +78,9 @@ def load_digits(
     if flatten:
         X = X.reshape(len(X), -1)
     y = torch.tensor(digits.target, dtype=torch.int64)
-    return split_tensors(X, y, valid_fraction=valid_fraction, test_fraction=test_fraction, seed=seed)
+    return split_tensors(
+        X, y, valid_fraction=valid_fraction, test_fraction=test_fraction, seed=seed
+    )
 
 
 def make_loaders(
@@ -82,7 +93,13 @@ def make_loaders(
         if len(part) == 0:
             raise ValueError(f"the {name} split is empty")
     generator = torch.Generator().manual_seed(seed)
-    train = DataLoader(splits.train, batch_size=batch_size, shuffle=True, generator=generator, num_workers=num_workers)
+    train = DataLoader(
+        splits.train,
+        batch_size=batch_size,
+        shuffle=True,
+        generator=generator,
+        num_workers=num_workers,
+    )
     valid = DataLoader(splits.valid, batch_size=batch_size, num_workers=num_workers)
     test = DataLoader(splits.test, batch_size=batch_size, num_workers=num_workers)
     return train, valid, test
@@ -110,7 +127,16 @@ FASHION_MNIST_FILES = {
     "t10k-labels-idx1-ubyte.gz": "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
 }
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 
@@ -120,14 +146,18 @@ def read_idx(path) -> np.ndarray:
         with gzip.open(path, "rb") as f:
             data = f.read()
     except (OSError, EOFError) as error:
-        raise ValueError(f"{path} is not a readable gzip file ({error}); delete it and download again") from error
+        raise ValueError(
+            f"{path} is not a readable gzip file ({error}); delete it and download again"
+        ) from error
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ValueError(f"{path} is not an IDX file of unsigned bytes (bad magic number)")
     ndim = data[3]
     header = 4 + 4 * ndim
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if len(data) != header + int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated or corrupt: header says {shape}, size is {len(data) - header} bytes")
+        raise ValueError(
+            f"{path} is truncated or corrupt: header says {shape}, size is {len(data) - header} bytes"
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
 
@@ -141,9 +171,12 @@ def load_fashion_mnist(
     The official test set is kept as ``test``; ``valid`` is carved out of the official training set.
     """
     paths = {
-        name: download([mirror + name for mirror in FASHION_MNIST_MIRRORS], sha, name, folder=folder)
+        name: download(
+            [mirror + name for mirror in FASHION_MNIST_MIRRORS], sha, name, folder=folder
+        )
         for name, sha in FASHION_MNIST_FILES.items()
     }
+
     def as_images(array):
         images = torch.tensor(array, dtype=torch.float32).div_(255).unsqueeze(1)
         return images.reshape(len(images), -1) if flatten else images
@@ -153,7 +186,10 @@ def load_fashion_mnist(
     X_test = as_images(read_idx(paths["t10k-images-idx3-ubyte.gz"]))
     y_test = torch.tensor(read_idx(paths["t10k-labels-idx1-ubyte.gz"]), dtype=torch.int64)
     train, valid = train_test_split(
-        np.arange(len(y_train)), test_size=valid_fraction, stratify=y_train.numpy(), random_state=seed
+        np.arange(len(y_train)),
+        test_size=valid_fraction,
+        stratify=y_train.numpy(),
+        random_state=seed,
     )
     train, valid = torch.as_tensor(train), torch.as_tensor(valid)
     return Splits(

@@ -28,14 +28,14 @@ def get_device(name: str | torch.device = "auto") -> torch.device:
     if isinstance(name, torch.device):
         name = str(name)
     if not isinstance(name, str):
-        raise TypeError(f"device must be a string such as 'auto' or 'cpu', not {type(name).__name__}")
+        raise TypeError(
+            f"device must be a string such as 'auto' or 'cpu', not {type(name).__name__}"
+        )
     name = name.strip().lower()
     if name == "auto":
         return best_device()
     if not _DEVICE_NAME.match(name):
-        raise ValueError(
-            f"unknown device {name!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
-        )
+        raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
             raise RuntimeError(

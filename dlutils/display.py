@@ -23,7 +23,9 @@ def resolve_display(mode: str = "auto") -> str:
     if mode == "auto":
         mode = os.environ.get("DLUTILS_DISPLAY", "live").strip().lower() or "live"
     if mode not in DISPLAY_MODES:
-        raise ValueError(f"unknown display mode {mode!r}; choose 'auto' or one of {', '.join(DISPLAY_MODES)}")
+        raise ValueError(
+            f"unknown display mode {mode!r}; choose 'auto' or one of {', '.join(DISPLAY_MODES)}"
+        )
     return mode
 
 
@@ -45,8 +47,9 @@ def format_record(record: dict[str, float]) -> str:
     parts = [f"epoch {record['epoch']:>3}"]
     for split in ("train", "valid"):
         values = [
-            f"{key[len(split) + 1:]} {value:.4f}"
-            for key, value in record.items() if key.startswith(split + "_")
+            f"{key[len(split) + 1 :]} {value:.4f}"
+            for key, value in record.items()
+            if key.startswith(split + "_")
         ]
         if values:
             parts.append(f"{split} " + " ".join(values))
@@ -93,13 +96,17 @@ class TrainingDisplay:
     def epoch_end(self, history) -> None:
         record = history.last
         final = record["epoch"] == self.epochs
-        if self.mode in ("text", "static") and (record["epoch"] % self.print_every == 0 or final or record["epoch"] == 1):
+        if self.mode in ("text", "static") and (
+            record["epoch"] % self.print_every == 0 or final or record["epoch"] == 1
+        ):
             print(format_record(record))
         if self.bar is not None:
             self.bar.set_description(f"epoch {record['epoch']}/{self.epochs}")
         if not self.notebook:
             return
-        live = self.mode == "live" and (final or time.monotonic() - self.last_plot > LIVE_PLOT_INTERVAL_S)
+        live = self.mode == "live" and (
+            final or time.monotonic() - self.last_plot > LIVE_PLOT_INTERVAL_S
+        )
         if live or (self.mode == "static" and final):
             self._show_plot(history)
 
@@ -113,5 +120,7 @@ class TrainingDisplay:
             self.plot_handle = display(figure, display_id=True)
         else:
             self.plot_handle.update(figure)
-        plt.close(figure)  # shown through the display handle; stop the inline backend showing it twice
+        plt.close(
+            figure
+        )  # shown through the display handle; stop the inline backend showing it twice
         self.last_plot = time.monotonic()

@@ -12,7 +12,6 @@ import hashlib
 import http.client
 import os
 import tempfile
-import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,10 +38,15 @@ def sha256_of(path: Path) -> str:
 
 def _fetch(url: str, destination: Path, sha256: str, timeout: float) -> None:
     """Stream ``url`` into a temporary file beside ``destination``; rename it there if the hash matches."""
-    handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=destination.name + ".", suffix=".part")
+    handle, temporary = tempfile.mkstemp(
+        dir=destination.parent, prefix=destination.name + ".", suffix=".part"
+    )
     try:
         digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with (
+            os.fdopen(handle, "wb") as out,
+            urllib.request.urlopen(url, timeout=timeout) as response,
+        ):
             expected_size = response.headers.get("Content-Length")
             received = 0
             while chunk := response.read(CHUNK):
@@ -88,19 +92,24 @@ def download(
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DownloadError(f"cannot create the data folder {target_dir}: {error}; set DLUTILS_DATA to a writable folder") from error
+        raise DownloadError(
+            f"cannot create the data folder {target_dir}: {error}; set DLUTILS_DATA to a writable folder"
+        ) from error
     destination = target_dir / filename
     if destination.exists() and sha256_of(destination) == sha256:
         return destination
     if not os.access(target_dir, os.W_OK):
-        raise DownloadError(f"the data folder {target_dir} is not writable; set DLUTILS_DATA to a writable folder")
+        raise DownloadError(
+            f"the data folder {target_dir} is not writable; set DLUTILS_DATA to a writable folder"
+        )
     problems = []
     for url in urls:
         try:
             _fetch(url, destination, sha256, timeout)
             return destination
-        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError, OSError,
-                DownloadError) as error:  # HTTPException: e.g. IncompleteRead from a cut chunked transfer
+        # OSError covers no network, refused connections and timeouts; HTTPException covers
+        # transfers cut short (IncompleteRead); DownloadError, wrong sizes and checksums.
+        except (OSError, http.client.HTTPException, DownloadError) as error:
             problems.append(f"  {url}: {getattr(error, 'reason', error)}")
     raise DownloadError(
         f"could not download {filename}:\n" + "\n".join(problems) + "\n"

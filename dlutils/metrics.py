@@ -14,7 +14,9 @@ def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     if not isinstance(outputs, torch.Tensor) or not isinstance(targets, torch.Tensor):
         raise TypeError("accuracy expects two tensors: outputs and targets")
     if targets.dim() != 1:
-        raise ValueError(f"targets must be a 1-D tensor of class labels, got shape {tuple(targets.shape)}")
+        raise ValueError(
+            f"targets must be a 1-D tensor of class labels, got shape {tuple(targets.shape)}"
+        )
     if targets.dtype.is_floating_point:
         raise ValueError("targets must hold integer class labels, not floats")
     if outputs.dim() == 2:

@@ -47,7 +47,7 @@ def plot_history(history, metrics: Sequence[str] | None = None) -> plt.Figure:
     if not keys:
         raise ValueError("the history is empty: train for at least one epoch before plotting")
     if metrics is None:
-        metrics = [k[len("train_"):] for k in keys if k.startswith("train_")]
+        metrics = [k[len("train_") :] for k in keys if k.startswith("train_")]
     epochs = history["epoch"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
     for ax, name in zip(axes[0], metrics):
@@ -68,7 +68,9 @@ def plot_history(history, metrics: Sequence[str] | None = None) -> plt.Figure:
 
 
 def _to_numpy_images(images) -> np.ndarray:
-    array = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    array = (
+        images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    )
     shape = tuple(array.shape)  # as given (a list has no .shape), for the error message
     if array.ndim == 4 and array.shape[1] in (1, 3):  # [N, C, H, W] -> [N, H, W, C]
         array = array.transpose(0, 2, 3, 1)
@@ -131,7 +133,9 @@ def plot_decision_boundary(
     if X.dim() != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape [N, 2] (points in the plane), got {tuple(X.shape)}")
     if y.shape != (X.shape[0],):
-        raise ValueError(f"y must hold one label per point: expected shape ({X.shape[0]},), got {tuple(y.shape)}")
+        raise ValueError(
+            f"y must hold one label per point: expected shape ({X.shape[0]},), got {tuple(y.shape)}"
+        )
     low, high = X.min(0).values, X.max(0).values
     margin = 0.1 * (high - low) + 1e-3
     xs = torch.linspace(low[0] - margin[0], high[0] + margin[0], resolution)
@@ -147,10 +151,16 @@ def plot_decision_boundary(
         _, ax = plt.subplots(figsize=(4.5, 4.0))
     cmap = plt.get_cmap("tab10")
     ax.contourf(
-        grid_x.numpy(), grid_y.numpy(), predicted.reshape(grid_x.shape).numpy(),
-        levels=np.arange(classes + 1) - 0.5, colors=[cmap(c) for c in range(classes)], alpha=0.25,
+        grid_x.numpy(),
+        grid_y.numpy(),
+        predicted.reshape(grid_x.shape).numpy(),
+        levels=np.arange(classes + 1) - 0.5,
+        colors=[cmap(c) for c in range(classes)],
+        alpha=0.25,
     )
-    ax.scatter(X[:, 0], X[:, 1], c=[cmap(int(c)) for c in y], s=12, edgecolors="white", linewidths=0.3)
+    ax.scatter(
+        X[:, 0], X[:, 1], c=[cmap(int(c)) for c in y], s=12, edgecolors="white", linewidths=0.3
+    )
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.grid(False)

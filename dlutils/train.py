@@ -107,7 +107,10 @@ def _length(loader: Iterable) -> int | None:
 def _check_loader(loader: Iterable, name: str) -> None:
     # A loader that cannot tell its length is checked when it yields nothing.
     if _length(loader) == 0:
-        raise ValueError(f"{name} is empty: it yields no batches (is the dataset empty, or drop_last=True with too few examples?)")
+        raise ValueError(
+            f"{name} is empty: it yields no batches "
+            "(is the dataset empty, or drop_last=True with too few examples?)"
+        )
 
 
 def _check_loss(loss: torch.Tensor, epoch: int, step: int) -> float:
@@ -257,7 +260,9 @@ def fit(
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if scheduler_interval not in ("epoch", "step"):
-        raise ValueError(f"scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
+        raise ValueError(
+            f"scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}"
+        )
     if grad_clip is not None and not grad_clip > 0:
         raise ValueError(f"grad_clip must be a positive number or None, got {grad_clip!r}")
     if not any(p.requires_grad for p in model.parameters()):
@@ -275,14 +280,27 @@ def fit(
         for epoch in range(1, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]  # the rate this epoch starts with
             train = train_epoch(
-                model, train_loader, loss_fn, optimizer, device=device, metrics=metrics,
-                grad_clip=grad_clip, amp=amp, scaler=scaler, epoch=epoch, display=shown,
+                model,
+                train_loader,
+                loss_fn,
+                optimizer,
+                device=device,
+                metrics=metrics,
+                grad_clip=grad_clip,
+                amp=amp,
+                scaler=scaler,
+                epoch=epoch,
+                display=shown,
                 scheduler=scheduler if scheduler_interval == "step" else None,
             )
             record = {"epoch": epoch}
-            record.update({f"train_{k}": v for k, v in train.items() if k not in ("examples", "seconds")})
+            record.update(
+                {f"train_{k}": v for k, v in train.items() if k not in ("examples", "seconds")}
+            )
             if valid_loader is not None:
-                valid = evaluate(model, valid_loader, loss_fn, device=device, metrics=metrics, amp=amp)
+                valid = evaluate(
+                    model, valid_loader, loss_fn, device=device, metrics=metrics, amp=amp
+                )
                 record.update({f"valid_{k}": v for k, v in valid.items()})
             record["lr"] = lr
             record["seconds"] = train["seconds"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from harness import BUDGET_S, ROOT
 
 REPORT = ROOT / "_build" / "reports" / "notebook-times.json"
@@ -14,7 +13,8 @@ _times: list[dict] = []
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--update-expected", action="store_true",
+        "--update-expected",
+        action="store_true",
         help="store the current outputs of cells tagged nbval-check-output as the expected ones",
     )
 
@@ -29,8 +29,14 @@ def record_time():
     """Tests call this with (chapter, profile, seconds); the run ends with a table of them."""
 
     def record(chapter: str, profile: str, seconds: float) -> None:
-        _times.append({"chapter": chapter, "profile": profile, "seconds": round(seconds, 1),
-                       "budget": BUDGET_S[profile]})
+        _times.append(
+            {
+                "chapter": chapter,
+                "profile": profile,
+                "seconds": round(seconds, 1),
+                "budget": BUDGET_S[profile],
+            }
+        )
 
     return record
 
@@ -44,5 +50,6 @@ def pytest_terminal_summary(terminalreporter):
     for t in sorted(_times, key=lambda t: (t["chapter"], t["profile"])):
         verdict = "ok" if t["seconds"] <= t["budget"] else "OVER BUDGET"
         terminalreporter.write_line(
-            f"{t['chapter']:<32} {t['profile']:<8} {t['seconds']:>6.1f} s / {t['budget']:>4.0f} s  {verdict}")
+            f"{t['chapter']:<32} {t['profile']:<8} {t['seconds']:>6.1f} s / {t['budget']:>4.0f} s  {verdict}"
+        )
     terminalreporter.write_line(f"(written to {REPORT.relative_to(ROOT)})")

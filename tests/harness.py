@@ -107,7 +107,8 @@ def run_notebook(md_path: Path, profile: str = "fast", timeout: int = 600) -> Ru
 def code_cells(notebook) -> list:
     """Code cells of the author's notebook, without the one papermill injects."""
     return [
-        c for c in notebook.cells
+        c
+        for c in notebook.cells
         if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
     ]
 
@@ -118,8 +119,12 @@ def text_output(cell) -> str:
     for output in cell.get("outputs", []):
         if output.output_type == "stream" and output.name == "stdout":
             parts.append(output.text)
-        elif output.output_type in ("execute_result", "display_data") and "text/plain" in output.data:
-            if "image/png" not in output.data:  # a figure's text/plain is its repr, which holds an address
+        elif (
+            output.output_type in ("execute_result", "display_data") and "text/plain" in output.data
+        ):
+            if (
+                "image/png" not in output.data
+            ):  # a figure's text/plain is its repr, which holds an address
                 parts.append(output.data["text/plain"] + "\n")
     return "".join(parts)
 
@@ -127,7 +132,9 @@ def text_output(cell) -> str:
 def stderr_outputs(notebook) -> list[str]:
     """Everything cells wrote to stderr: warnings, which a finished chapter does not show."""
     return [
-        o.text for c in code_cells(notebook) for o in c.get("outputs", [])
+        o.text
+        for c in code_cells(notebook)
+        for o in c.get("outputs", [])
         if o.output_type == "stream" and o.name == "stderr"
     ]
 
@@ -136,7 +143,8 @@ def checked_outputs(notebook) -> list[dict]:
     """The cells tagged ``nbval-check-output``, in order, with their source and text output."""
     return [
         {"source": c.source, "output": text_output(c)}
-        for c in code_cells(notebook) if CHECK_TAG in c.metadata.get("tags", [])
+        for c in code_cells(notebook)
+        if CHECK_TAG in c.metadata.get("tags", [])
     ]
 
 
@@ -150,22 +158,35 @@ def expected_path(md_path: Path) -> Path:
 def save_expected(md_path: Path, checked: list[dict], path: Path | None = None) -> Path:
     path = path or expected_path(md_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"profile": "fast", "cells": checked}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"profile": "fast", "cells": checked}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def compare_expected(checked: list[dict], path: Path) -> list[str]:
     """Differences between this run's checked outputs and the stored ones, as readable messages."""
     if not path.exists():
-        return [f"no stored outputs at {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}; run `make expected` to create them"]
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        return [f"no stored outputs at {shown}; run `make expected` to create them"]
     stored = json.loads(path.read_text(encoding="utf-8"))["cells"]
     problems = []
     if len(stored) != len(checked):
-        problems.append(f"{len(checked)} cells are tagged {CHECK_TAG}, but {len(stored)} outputs are stored")
+        problems.append(
+            f"{len(checked)} cells are tagged {CHECK_TAG}, but {len(stored)} outputs are stored"
+        )
     for i, (old, new) in enumerate(zip(stored, checked), start=1):
         if old["output"] != new["output"]:
-            diff = "\n".join(difflib.unified_diff(
-                old["output"].splitlines(), new["output"].splitlines(), "stored", "now", lineterm=""))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    old["output"].splitlines(),
+                    new["output"].splitlines(),
+                    "stored",
+                    "now",
+                    lineterm="",
+                )
+            )
             first_line = new["source"].strip().splitlines()[0] if new["source"].strip() else ""
             problems.append(f"checked cell {i} ({first_line!r}) prints something else:\n{diff}")
     return problems
@@ -194,7 +215,9 @@ def twin_problems(md_path: Path) -> list[str]:
         problems.append(f"{twin.name} differs from {md_path.name} (cells, sources or tags)")
     if copy.metadata.get("kernelspec") != source.metadata.get("kernelspec"):
         problems.append(f"{twin.name} names another kernel than {md_path.name}")
-    if any(c.get("outputs") or c.get("execution_count") for c in copy.cells if c.cell_type == "code"):
+    if any(
+        c.get("outputs") or c.get("execution_count") for c in copy.cells if c.cell_type == "code"
+    ):
         problems.append(f"{twin.name} holds outputs; twins are stored without them")
     return [p + " - run `make sync`" for p in problems]
 
@@ -207,7 +230,11 @@ def sync_twin(md_path: Path) -> None:
         check=True,
     )
     notebook = nbformat.read(twin, as_version=4)
-    if any(c.get("outputs") or c.get("execution_count") for c in notebook.cells if c.cell_type == "code"):
+    if any(
+        c.get("outputs") or c.get("execution_count")
+        for c in notebook.cells
+        if c.cell_type == "code"
+    ):
         for cell in notebook.cells:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None

@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from jupyter_cache import get_cache
-
 from harness import BUDGET_S, BUDGET_TOLERANCE, ROOT, chapter_id, chapters, toc_files
+from jupyter_cache import get_cache
 
 OUTPUT = ROOT / "_build" / "test-book"  # kept after the run, so a failure can be inspected
 
@@ -25,8 +24,18 @@ def built_book():
     shutil.rmtree(OUTPUT, ignore_errors=True)  # an empty cache: every chapter executes
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(
-        [str(jupyter_book), "build", str(ROOT), "--path-output", str(OUTPUT), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True,
+        [
+            str(jupyter_book),
+            "build",
+            str(ROOT),
+            "--path-output",
+            str(OUTPUT),
+            "-W",
+            "-n",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, "the strict book build failed:\n" + log[-6000:]
@@ -41,21 +50,32 @@ def test_every_page_in_the_toc_is_built(built_book):
 
 @pytest.mark.book
 @pytest.mark.parametrize("md_path", chapters(), ids=chapter_id)
-def test_chapter_page_shows_executed_outputs_and_default_profile_is_within_budget(built_book, md_path, record_time):
-    html = (built_book / "html" / md_path.relative_to(ROOT).with_suffix(".html")).read_text(encoding="utf-8")
+def test_chapter_page_shows_executed_outputs_and_default_profile_is_within_budget(
+    built_book, md_path, record_time
+):
+    html = (built_book / "html" / md_path.relative_to(ROOT).with_suffix(".html")).read_text(
+        encoding="utf-8"
+    )
     assert "cell_output" in html, "the page has no executed outputs"
     assert "<img" in html, "the page has no figures"
     assert "Traceback" not in html
 
-    records = {Path(r.uri).resolve(): r for r in get_cache(built_book / ".jupyter_cache").list_cache_records()}
+    records = {
+        Path(r.uri).resolve(): r
+        for r in get_cache(built_book / ".jupyter_cache").list_cache_records()
+    }
     seconds = records[md_path.resolve()].data["execution_seconds"]
     record_time(chapter_id(md_path), "default", seconds)
     limit = BUDGET_S["default"] * BUDGET_TOLERANCE
-    assert seconds <= limit, f"the default profile took {seconds:.1f} s; the budget is {BUDGET_S['default']:.0f} s"
+    assert seconds <= limit, (
+        f"the default profile took {seconds:.1f} s; the budget is {BUDGET_S['default']:.0f} s"
+    )
 
 
 @pytest.mark.book
 def test_run_times_page_lists_every_chapter(built_book):
-    html = (built_book / "html" / "book" / "appendices" / "run-times.html").read_text(encoding="utf-8")
+    html = (built_book / "html" / "book" / "appendices" / "run-times.html").read_text(
+        encoding="utf-8"
+    )
     for md_path in chapters():
         assert md_path.relative_to(ROOT).with_suffix("").as_posix() in html

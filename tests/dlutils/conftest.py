@@ -30,7 +30,9 @@ def clean_global_state(monkeypatch):
     """Undo what seed_everything and plotting change globally, so tests do not leak into each other."""
     deterministic = torch.are_deterministic_algorithms_enabled()
     benchmark = torch.backends.cudnn.benchmark
-    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)  # restored by monkeypatch afterwards
+    monkeypatch.delenv(
+        "CUBLAS_WORKSPACE_CONFIG", raising=False
+    )  # restored by monkeypatch afterwards
     monkeypatch.delenv("DLUTILS_DISPLAY", raising=False)
     yield
     torch.use_deterministic_algorithms(deterministic)

@@ -7,7 +7,15 @@ import torch
 from torch.utils.data import TensorDataset
 
 import dlutils.data
-from dlutils import Splits, load_digits, load_fashion_mnist, make_loaders, read_idx, split_tensors, subset
+from dlutils import (
+    Splits,
+    load_digits,
+    load_fashion_mnist,
+    make_loaders,
+    read_idx,
+    split_tensors,
+    subset,
+)
 
 N_DIGITS = 1797
 
@@ -67,7 +75,11 @@ def test_load_digits_is_deterministic_for_a_seed(digits_flat):
 
 
 def test_load_digits_honours_the_fractions():
-    assert load_digits(valid_fraction=0.1, test_fraction=0.2).sizes() == {"train": 1257, "valid": 180, "test": 360}
+    assert load_digits(valid_fraction=0.1, test_fraction=0.2).sizes() == {
+        "train": 1257,
+        "valid": 180,
+        "test": 360,
+    }
 
 
 def test_load_digits_rejects_bad_fractions():
@@ -104,8 +116,14 @@ def test_split_tensors_is_stratified():
 
 def test_split_tensors_same_seed_same_split_other_seed_other_split():
     X, y = unique_rows()
-    first, again, other = split_tensors(X, y, seed=3), split_tensors(X, y, seed=3), split_tensors(X, y, seed=4)
-    assert indices(first.test) == indices(again.test) and indices(first.valid) == indices(again.valid)
+    first, again, other = (
+        split_tensors(X, y, seed=3),
+        split_tensors(X, y, seed=3),
+        split_tensors(X, y, seed=4),
+    )
+    assert indices(first.test) == indices(again.test) and indices(first.valid) == indices(
+        again.valid
+    )
     assert indices(first.test) != indices(other.test)
 
 
@@ -152,7 +170,9 @@ def test_make_loaders_shuffles_only_train_reproducibly():
     assert sorted(first_epoch) == sorted(indices(splits.train))
     assert first_epoch != splits.train.tensors[0][:, 0].tolist()  # shuffled
     assert order(train) != first_epoch  # a new order every epoch...
-    assert order(valid) == splits.valid.tensors[0][:, 0].tolist()  # ...but valid and test are not shuffled
+    assert (
+        order(valid) == splits.valid.tensors[0][:, 0].tolist()
+    )  # ...but valid and test are not shuffled
     assert order(test) == splits.test.tensors[0][:, 0].tolist()
 
 
@@ -223,7 +243,9 @@ def test_subset_needs_a_tensor_dataset():
 
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:
-    header = struct.pack(">BBBB", 0, 0, type_code, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    header = struct.pack(">BBBB", 0, 0, type_code, array.ndim) + struct.pack(
+        f">{array.ndim}I", *array.shape
+    )
     return header + array.astype(np.uint8).tobytes()
 
 
@@ -245,7 +267,9 @@ def test_read_idx_reads_images_and_labels(tmp_path):
 
 def test_read_idx_rejects_a_truncated_payload(tmp_path):
     path = write_gz(tmp_path / "short.gz", idx_bytes(np.zeros((2, 3, 4)))[:-5])
-    with pytest.raises(ValueError, match=r"truncated or corrupt: header says \(2, 3, 4\), size is 19 bytes"):
+    with pytest.raises(
+        ValueError, match=r"truncated or corrupt: header says \(2, 3, 4\), size is 19 bytes"
+    ):
         read_idx(path)
 
 

@@ -27,8 +27,10 @@ def no_mps(monkeypatch):
 # best_device
 
 
-@pytest.mark.skipif(torch.cuda.is_available() or torch.backends.mps.is_available(),
-                    reason="this machine has a GPU; the simulated cases below cover the choice")
+@pytest.mark.skipif(
+    torch.cuda.is_available() or torch.backends.mps.is_available(),
+    reason="this machine has a GPU; the simulated cases below cover the choice",
+)
 def test_best_device_is_cpu_on_this_machine():
     assert best_device() == torch.device("cpu")
 
@@ -140,8 +142,13 @@ def test_to_device_handles_nested_containers_and_keeps_their_types():
     assert type(moved["named"]) is Batch
     assert type(moved["ordered"]) is OrderedDict and list(moved["ordered"]) == ["x", "n"]
 
-    for tensor in (moved["pair"][0], moved["pair"][1][0], moved["named"].images, moved["named"].labels,
-                   moved["ordered"]["x"]):
+    for tensor in (
+        moved["pair"][0],
+        moved["pair"][1][0],
+        moved["named"].images,
+        moved["named"].labels,
+        moved["ordered"]["x"],
+    ):
         assert tensor.device.type == "meta"
     assert moved["named"].labels.dtype == torch.int64
     # Non-tensors are the very same objects, untouched.

@@ -8,9 +8,16 @@ from dlutils.display import DISPLAY_MODES, TrainingDisplay, format_record, in_no
 
 
 def run(model, loader, capsys, epochs, display, valid=None):
-    history = fit(model, loader, valid, loss_fn=nn.CrossEntropyLoss(),
-                  optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=epochs, device="cpu",
-                  display=display)
+    history = fit(
+        model,
+        loader,
+        valid,
+        loss_fn=nn.CrossEntropyLoss(),
+        optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+        epochs=epochs,
+        device="cpu",
+        display=display,
+    )
     captured = capsys.readouterr()
     return history, captured.out.splitlines(), captured.err
 
@@ -29,15 +36,26 @@ def test_resolve_display_auto_defaults_to_live():
     assert resolve_display("auto") == "live"
 
 
-@pytest.mark.parametrize("value, expected", [("text", "text"), ("static", "static"), (" STATIC\n", "static"),
-                                             ("none", "none"), ("", "live"), ("  ", "live")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("text", "text"),
+        ("static", "static"),
+        (" STATIC\n", "static"),
+        ("none", "none"),
+        ("", "live"),
+        ("  ", "live"),
+    ],
+)
 def test_resolve_display_auto_reads_the_environment(monkeypatch, value, expected):
     monkeypatch.setenv("DLUTILS_DISPLAY", value)
     assert resolve_display("auto") == expected
 
 
 def test_resolve_display_rejects_an_unknown_mode():
-    with pytest.raises(ValueError, match="unknown display mode 'fancy'; choose 'auto' or one of live, static"):
+    with pytest.raises(
+        ValueError, match="unknown display mode 'fancy'; choose 'auto' or one of live, static"
+    ):
         resolve_display("fancy")
 
 
@@ -55,8 +73,14 @@ def test_pytest_is_not_a_notebook():
 
 
 def test_format_record_shows_epoch_and_losses_but_no_timing():
-    record = {"epoch": 3, "train_loss": 0.41204, "valid_accuracy": 0.931, "lr": 0.01, "seconds": 12.3456,
-              "examples_per_s": 987.6}
+    record = {
+        "epoch": 3,
+        "train_loss": 0.41204,
+        "valid_accuracy": 0.931,
+        "lr": 0.01,
+        "seconds": 12.3456,
+        "examples_per_s": 987.6,
+    }
     line = format_record(record)
     assert line == "epoch   3 | train loss 0.4120 | valid accuracy 0.9310"
     for timing in ("seconds", "12.3", "examples_per_s", "987", "lr"):
@@ -83,7 +107,9 @@ def test_text_mode_prints_about_ten_lines_for_fifty_epochs(tiny_model, tiny_load
 
 
 def test_text_mode_prints_every_epoch_of_a_short_run(tiny_model, tiny_loader, capsys):
-    history, lines, _ = run(tiny_model, tiny_loader, capsys, epochs=3, display="text", valid=tiny_loader)
+    history, lines, _ = run(
+        tiny_model, tiny_loader, capsys, epochs=3, display="text", valid=tiny_loader
+    )
     assert lines == [format_record(record) for record in history.records]
     assert "| valid loss" in lines[0]
 
@@ -108,7 +134,9 @@ def test_auto_mode_follows_dlutils_display(tiny_model, tiny_loader, capsys, monk
     assert err == ""
 
 
-def test_static_mode_outside_a_notebook_prints_lines_and_leaves_no_figure(tiny_model, tiny_loader, capsys):
+def test_static_mode_outside_a_notebook_prints_lines_and_leaves_no_figure(
+    tiny_model, tiny_loader, capsys
+):
     history, lines, _ = run(tiny_model, tiny_loader, capsys, epochs=2, display="static")
     assert lines == [format_record(record) for record in history.records]
     assert plt.get_fignums() == []

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import harness
+import pytest
 
 FRONT = """\
 ---
@@ -57,7 +56,11 @@ def figures(cell) -> int:
 def test_static_mode_prints_epochs_and_shows_one_final_figure(tmp_path):
     cell = run_fit_cell(tmp_path, "static")
     text = harness.text_output(cell)
-    assert [line.split()[1] for line in text.splitlines() if line.startswith("epoch")] == ["1", "2", "3"]
+    assert [line.split()[1] for line in text.splitlines() if line.startswith("epoch")] == [
+        "1",
+        "2",
+        "3",
+    ]
     assert figures(cell) == 1
     assert not [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
 

@@ -52,7 +52,9 @@ class Server:
                     self.close_connection = True
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str) -> str:
@@ -101,7 +103,10 @@ def test_download_fetches_and_checks_a_file(server, tmp_path):
 
 def test_download_creates_the_folder(server, tmp_path):
     folder = tmp_path / "a" / "b"
-    assert download(server.serve("/f"), SHA, "file.gz", folder=str(folder), timeout=5).read_bytes() == PAYLOAD
+    assert (
+        download(server.serve("/f"), SHA, "file.gz", folder=str(folder), timeout=5).read_bytes()
+        == PAYLOAD
+    )
 
 
 def test_a_cached_file_is_reused_without_a_request(server, tmp_path):
@@ -122,7 +127,10 @@ def test_a_checksum_mismatch_raises_and_saves_nothing(server, tmp_path):
 
 def test_a_connection_closed_early_raises_and_saves_nothing(server, tmp_path):
     url = server.serve("/file.gz", kind="short")
-    with pytest.raises(DownloadError, match=f"connection closed after {len(PAYLOAD)} of {len(PAYLOAD) + 1000} bytes"):
+    with pytest.raises(
+        DownloadError,
+        match=f"connection closed after {len(PAYLOAD)} of {len(PAYLOAD) + 1000} bytes",
+    ):
         download(url, SHA, "file.gz", folder=tmp_path, timeout=5)
     assert files_in(tmp_path) == []
 
@@ -143,12 +151,16 @@ def test_a_corrupted_cached_file_is_replaced(server, tmp_path):
 
 
 def test_a_dead_first_mirror_falls_back_to_the_second(server, tmp_path, dead_url):
-    path = download([dead_url, server.serve("/file.gz")], SHA, "file.gz", folder=tmp_path, timeout=5)
+    path = download(
+        [dead_url, server.serve("/file.gz")], SHA, "file.gz", folder=tmp_path, timeout=5
+    )
     assert path.read_bytes() == PAYLOAD
 
 
-@pytest.mark.parametrize("kind, body", [("missing", b""), ("ok", b"wrong bytes"), ("short", PAYLOAD),
-                                        ("chunked-cut", PAYLOAD)])
+@pytest.mark.parametrize(
+    "kind, body",
+    [("missing", b""), ("ok", b"wrong bytes"), ("short", PAYLOAD), ("chunked-cut", PAYLOAD)],
+)
 def test_any_failing_first_mirror_falls_back_to_the_second(server, tmp_path, kind, body):
     urls = [server.serve("/bad", body, kind=kind), server.serve("/good")]
     assert download(urls, SHA, "file.gz", folder=tmp_path, timeout=5).read_bytes() == PAYLOAD
@@ -157,7 +169,9 @@ def test_any_failing_first_mirror_falls_back_to_the_second(server, tmp_path, kin
 
 
 def test_the_first_working_mirror_wins(server, tmp_path):
-    download([server.serve("/one"), server.serve("/two")], SHA, "file.gz", folder=tmp_path, timeout=5)
+    download(
+        [server.serve("/one"), server.serve("/two")], SHA, "file.gz", folder=tmp_path, timeout=5
+    )
     assert server.requests == ["/one"]
 
 
@@ -173,7 +187,10 @@ def test_an_unreachable_url_says_which_profiles_work_offline(tmp_path, dead_url)
 
 def test_every_failed_mirror_is_listed(server, tmp_path, dead_url):
     missing = server.url("/nothing-here")
-    with pytest.raises(DownloadError, match="(?s)" + re.escape(dead_url) + ".*" + re.escape(missing) + ".*Not Found"):
+    with pytest.raises(
+        DownloadError,
+        match="(?s)" + re.escape(dead_url) + ".*" + re.escape(missing) + ".*Not Found",
+    ):
         download([dead_url, missing], SHA, "file.gz", folder=tmp_path, timeout=5)
 
 
@@ -200,8 +217,10 @@ def test_a_folder_that_cannot_be_created_mentions_dlutils_data(tmp_path):
         download("http://127.0.0.1:9/x", SHA, "file.gz", folder=tmp_path / "file.txt" / "sub")
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root ignores directory permissions, so chmod 0o500 cannot make a folder unwritable")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root ignores directory permissions, so chmod 0o500 cannot make a folder unwritable",
+)
 def test_an_unwritable_folder_mentions_dlutils_data(tmp_path, dead_url):
     folder = tmp_path / "read-only"
     folder.mkdir()
@@ -217,7 +236,10 @@ def test_a_cached_file_in_a_read_only_folder_is_still_used(server, tmp_path):
     download(server.serve("/file.gz"), SHA, "file.gz", folder=tmp_path, timeout=5)
     tmp_path.chmod(0o500)
     try:
-        assert download(server.url("/file.gz"), SHA, "file.gz", folder=tmp_path).read_bytes() == PAYLOAD
+        assert (
+            download(server.url("/file.gz"), SHA, "file.gz", folder=tmp_path).read_bytes()
+            == PAYLOAD
+        )
     finally:
         tmp_path.chmod(0o700)
     assert len(server.requests) == 1

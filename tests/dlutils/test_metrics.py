@@ -44,7 +44,9 @@ def test_accuracy_rejects_float_targets():
 
 
 def test_accuracy_rejects_outputs_of_the_wrong_rank():
-    with pytest.raises(ValueError, match=r"outputs must be scores \[N, C\] or labels \[N\].*\(2, 3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"outputs must be scores \[N, C\] or labels \[N\].*\(2, 3, 4\)"
+    ):
         accuracy(torch.zeros(2, 3, 4), torch.tensor([0, 1]))
 
 

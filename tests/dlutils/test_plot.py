@@ -39,7 +39,9 @@ def test_set_style_applies_the_course_style():
         set_style()
         for key, value in STYLE.items():
             if key != "axes.prop_cycle":
-                assert mpl.rcParams[key] == (list(value) if isinstance(value, tuple) else value), key
+                assert mpl.rcParams[key] == (list(value) if isinstance(value, tuple) else value), (
+                    key
+                )
         assert mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == "#1f77b4"
 
 
@@ -84,7 +86,9 @@ def test_plot_history_rejects_an_empty_history():
 
 
 def test_plot_history_rejects_an_unknown_metric():
-    with pytest.raises(KeyError, match="history has no train_f1 or valid_f1; it has epoch, train_loss"):
+    with pytest.raises(
+        KeyError, match="history has no train_f1 or valid_f1; it has epoch, train_loss"
+    ):
         plot_history(make_history(), metrics=["loss", "f1"])
 
 
@@ -117,7 +121,9 @@ def test_show_images_accepts_numpy_arrays_and_no_labels():
 
 @pytest.mark.parametrize("shape", [(8, 8), (8,), (2, 2, 8, 8), (2, 4, 8, 8), (2, 1, 1, 8, 8)])
 def test_show_images_rejects_bad_shapes(shape):
-    with pytest.raises(ValueError, match=r"images must have shape \[N, H, W\], \[N, C, H, W\] or \[N, H, W, C\]"):
+    with pytest.raises(
+        ValueError, match=r"images must have shape \[N, H, W\], \[N, C, H, W\] or \[N, H, W, C\]"
+    ):
         show_images(torch.zeros(shape))
 
 
@@ -148,8 +154,10 @@ def separable_points(n=60):
 def region_x_ranges(ax) -> list[tuple[float, float]]:
     """The horizontal extent of each filled class region of the contour plot."""
     contours = ax.collections[0]
-    return [(p.vertices[:, 0].min(), p.vertices[:, 0].max()) if len(p.vertices) else None
-            for p in contours.get_paths()]
+    return [
+        (p.vertices[:, 0].min(), p.vertices[:, 0].max()) if len(p.vertices) else None
+        for p in contours.get_paths()
+    ]
 
 
 def test_decision_boundary_colours_each_side_by_its_class():
@@ -164,13 +172,19 @@ def test_decision_boundary_colours_each_side_by_its_class():
     ax = plot_decision_boundary(predict, X, y, resolution=resolution, title="sign of x1")
     grid = seen[0]
     assert grid.shape == (resolution**2, 2) and grid.dtype == torch.float32
-    assert grid[:, 0].min() < X[:, 0].min() and grid[:, 0].max() > X[:, 0].max()  # the data lie inside
+    assert (
+        grid[:, 0].min() < X[:, 0].min() and grid[:, 0].max() > X[:, 0].max()
+    )  # the data lie inside
     step = (grid[:, 0].max() - grid[:, 0].min()).item() / (resolution - 1)
     (left0, right0), (left1, right1) = region_x_ranges(ax)
     assert right0 <= step and left1 >= -step  # class 0 left of the boundary, class 1 right of it
-    assert left0 == pytest.approx(grid[:, 0].min().item()) and right1 == pytest.approx(grid[:, 0].max().item())
+    assert left0 == pytest.approx(grid[:, 0].min().item()) and right1 == pytest.approx(
+        grid[:, 0].max().item()
+    )
     assert len(ax.collections[1].get_offsets()) == len(X)  # every point drawn
-    assert ax.get_title() == "sign of x1" and ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    assert (
+        ax.get_title() == "sign of x1" and ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    )
 
 
 def test_decision_boundary_accepts_scores_and_an_axes():
@@ -202,7 +216,9 @@ def test_decision_boundary_rejects_points_not_in_the_plane():
 
 def test_decision_boundary_rejects_mismatched_labels():
     X, y = separable_points()
-    with pytest.raises(ValueError, match=r"y must hold one label per point: expected shape \(60,\), got \(59,\)"):
+    with pytest.raises(
+        ValueError, match=r"y must hold one label per point: expected shape \(60,\), got \(59,\)"
+    ):
         plot_decision_boundary(lambda p: p[:, 0] > 0, X, y[:-1])
     with pytest.raises(ValueError, match="one label per point"):
         plot_decision_boundary(lambda p: p[:, 0] > 0, X, y.unsqueeze(1))

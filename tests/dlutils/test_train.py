@@ -5,7 +5,16 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from dlutils import History, accuracy, autocast, evaluate, fit, make_loaders, seed_everything, train_epoch
+from dlutils import (
+    History,
+    accuracy,
+    autocast,
+    evaluate,
+    fit,
+    make_loaders,
+    seed_everything,
+    train_epoch,
+)
 
 CE = nn.CrossEntropyLoss()
 
@@ -20,7 +29,9 @@ def same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool
 
 def grad_norm(model: nn.Module) -> float:
     return torch.linalg.vector_norm(
-        torch.stack([torch.linalg.vector_norm(p.grad) for p in model.parameters() if p.grad is not None])
+        torch.stack(
+            [torch.linalg.vector_norm(p.grad) for p in model.parameters() if p.grad is not None]
+        )
     ).item()
 
 
@@ -37,7 +48,12 @@ class LossSpy:
     """A loss function that records what it sees, and can turn into NaN at a chosen call."""
 
     def __init__(self, optimizer=None, model=None, nan_at_call=None, value=math.nan):
-        self.optimizer, self.model, self.nan_at_call, self.value = optimizer, model, nan_at_call, value
+        self.optimizer, self.model, self.nan_at_call, self.value = (
+            optimizer,
+            model,
+            nan_at_call,
+            value,
+        )
         self.calls, self.lrs, self.weights_at_failure = 0, [], None
 
     def __call__(self, outputs, targets):
@@ -61,8 +77,15 @@ def test_fit_matches_hand_written_loop_bit_for_bit(digits_flat, make_mlp):
     model = make_mlp(dropout=0.3)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     train_loader, _, _ = make_loaders(digits_flat, batch_size=100, seed=0)
-    history = fit(model, train_loader, loss_fn=CE, optimizer=optimizer, epochs=epochs, device="cpu",
-                  display="none")
+    history = fit(
+        model,
+        train_loader,
+        loss_fn=CE,
+        optimizer=optimizer,
+        epochs=epochs,
+        device="cpu",
+        display="none",
+    )
     fit_weights = snapshot(model)
 
     seed_everything(0)
@@ -109,12 +132,26 @@ def test_fit_records_every_quantity_for_every_epoch(digits_loaders, make_mlp):
     seed_everything(0)
     model = make_mlp()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    history = quiet_fit(model, train_loader, valid_loader, optimizer=optimizer, epochs=3,
-                        metrics={"accuracy": accuracy})
+    history = quiet_fit(
+        model,
+        train_loader,
+        valid_loader,
+        optimizer=optimizer,
+        epochs=3,
+        metrics={"accuracy": accuracy},
+    )
 
     assert len(history) == 3
-    assert history.keys() == ["epoch", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy",
-                              "lr", "seconds", "examples_per_s"]
+    assert history.keys() == [
+        "epoch",
+        "train_loss",
+        "train_accuracy",
+        "valid_loss",
+        "valid_accuracy",
+        "lr",
+        "seconds",
+        "examples_per_s",
+    ]
     assert history["epoch"] == [1, 2, 3]
     assert history["lr"] == [1e-2] * 3
     assert all(s > 0 for s in history["seconds"]) and all(r > 0 for r in history["examples_per_s"])
@@ -123,7 +160,9 @@ def test_fit_records_every_quantity_for_every_epoch(digits_loaders, make_mlp):
     assert history["valid_accuracy"][-1] > 0.5  # ten classes: chance is 0.1
     # The last validation record is what evaluate says about the trained model.
     assert evaluate(model, valid_loader, CE, metrics={"accuracy": accuracy}) == {
-        "loss": history.last["valid_loss"], "accuracy": history.last["valid_accuracy"]}
+        "loss": history.last["valid_loss"],
+        "accuracy": history.last["valid_accuracy"],
+    }
 
 
 def test_fit_without_validation_records_only_training(tiny_model, tiny_loader):
@@ -137,24 +176,44 @@ def test_fit_with_bf16_on_cpu_trains_in_bf16(digits_loaders, make_mlp):
     model = make_mlp()
     dtypes = set()
     model[0].register_forward_hook(lambda module, args, output: dtypes.add(output.dtype))
-    history = quiet_fit(model, train_loader, valid_loader, amp="bf16", epochs=3,
-                        optimizer=torch.optim.Adam(model.parameters(), lr=1e-2), metrics={"accuracy": accuracy})
+    history = quiet_fit(
+        model,
+        train_loader,
+        valid_loader,
+        amp="bf16",
+        epochs=3,
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
+        metrics={"accuracy": accuracy},
+    )
 
     assert dtypes == {torch.bfloat16}
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert len(history) == 3
     for record in history.records:
-        assert set(record) == {"epoch", "train_loss", "train_accuracy", "valid_loss", "valid_accuracy", "lr",
-                               "seconds", "examples_per_s"}
+        assert set(record) == {
+            "epoch",
+            "train_loss",
+            "train_accuracy",
+            "valid_loss",
+            "valid_accuracy",
+            "lr",
+            "seconds",
+            "examples_per_s",
+        }
         assert all(math.isfinite(v) for v in record.values())
-    assert all(p.dtype == torch.float32 for p in model.parameters())  # weights stay in full precision
+    assert all(
+        p.dtype == torch.float32 for p in model.parameters()
+    )  # weights stay in full precision
 
 
 def test_fit_accepts_a_tuple_of_inputs():
     class TwoInputs(Dataset):
         def __init__(self):
             generator = torch.Generator().manual_seed(0)
-            self.a, self.b = torch.randn(12, 3, generator=generator), torch.randn(12, 2, generator=generator)
+            self.a, self.b = (
+                torch.randn(12, 3, generator=generator),
+                torch.randn(12, 2, generator=generator),
+            )
             self.y = (self.a[:, 0] > self.b[:, 0]).long()
 
         def __len__(self):
@@ -185,14 +244,18 @@ def test_fit_accepts_a_tuple_of_inputs():
 # Failures during training
 
 
-def test_nan_loss_raises_naming_epoch_and_step_and_leaves_the_model_unchanged(tiny_model, tiny_loader):
+def test_nan_loss_raises_naming_epoch_and_step_and_leaves_the_model_unchanged(
+    tiny_model, tiny_loader
+):
     optimizer = torch.optim.Adam(tiny_model.parameters(), lr=0.1)
     spy = LossSpy(model=tiny_model, nan_at_call=6)  # three batches per epoch: epoch 2, step 3
     with pytest.raises(FloatingPointError, match=r"loss became nan at epoch 2, step 3"):
         quiet_fit(tiny_model, tiny_loader, loss_fn=spy, optimizer=optimizer, epochs=3)
     assert spy.weights_at_failure is not None
     assert same_weights(spy.weights_at_failure, snapshot(tiny_model))
-    assert optimizer.state_dict()["state"][0]["step"] == 5  # the failing step did not reach the optimizer
+    assert (
+        optimizer.state_dict()["state"][0]["step"] == 5
+    )  # the failing step did not reach the optimizer
 
 
 def test_infinite_loss_raises_too(tiny_model, tiny_loader):
@@ -242,7 +305,9 @@ def test_fit_rejects_an_unknown_scheduler_interval(tiny_model, tiny_loader):
 def test_fit_rejects_a_model_without_trainable_parameters(tiny_model, tiny_loader):
     tiny_model.requires_grad_(False)
     with pytest.raises(ValueError, match="no trainable parameters"):
-        quiet_fit(tiny_model, tiny_loader, optimizer=torch.optim.SGD(tiny_model.parameters(), lr=0.1))
+        quiet_fit(
+            tiny_model, tiny_loader, optimizer=torch.optim.SGD(tiny_model.parameters(), lr=0.1)
+        )
 
 
 def test_fit_rejects_an_unknown_device(tiny_model, tiny_loader):
@@ -262,20 +327,27 @@ def test_fit_rejects_an_unknown_display(tiny_model, tiny_loader):
 
 
 def test_fit_rejects_an_empty_training_loader(tiny_model):
-    empty = DataLoader(TensorDataset(torch.zeros(0, 5), torch.zeros(0, dtype=torch.long)), batch_size=4)
+    empty = DataLoader(
+        TensorDataset(torch.zeros(0, 5), torch.zeros(0, dtype=torch.long)), batch_size=4
+    )
     with pytest.raises(ValueError, match="the training loader is empty"):
         quiet_fit(tiny_model, empty)
 
 
 def test_fit_rejects_a_loader_emptied_by_drop_last(tiny_model):
-    loader = DataLoader(TensorDataset(torch.zeros(3, 5), torch.zeros(3, dtype=torch.long)), batch_size=4,
-                        drop_last=True)
+    loader = DataLoader(
+        TensorDataset(torch.zeros(3, 5), torch.zeros(3, dtype=torch.long)),
+        batch_size=4,
+        drop_last=True,
+    )
     with pytest.raises(ValueError, match="training loader is empty.*drop_last"):
         quiet_fit(tiny_model, loader)
 
 
 def test_fit_rejects_an_empty_validation_loader(tiny_model, tiny_loader):
-    empty = DataLoader(TensorDataset(torch.zeros(0, 5), torch.zeros(0, dtype=torch.long)), batch_size=4)
+    empty = DataLoader(
+        TensorDataset(torch.zeros(0, 5), torch.zeros(0, dtype=torch.long)), batch_size=4
+    )
     before = snapshot(tiny_model)
     with pytest.raises(ValueError, match="the validation loader is empty"):
         quiet_fit(tiny_model, tiny_loader, empty)
@@ -283,8 +355,10 @@ def test_fit_rejects_an_empty_validation_loader(tiny_model, tiny_loader):
 
 
 def test_fit_rejects_batches_that_are_not_pairs(tiny_model):
-    triples = DataLoader(TensorDataset(torch.zeros(4, 5), torch.zeros(4, dtype=torch.long), torch.zeros(4)),
-                         batch_size=2)
+    triples = DataLoader(
+        TensorDataset(torch.zeros(4, 5), torch.zeros(4, dtype=torch.long), torch.zeros(4)),
+        batch_size=2,
+    )
     with pytest.raises(ValueError, match=r"pair \(inputs, targets\).*got list of length 3"):
         quiet_fit(tiny_model, triples)
 
@@ -325,17 +399,28 @@ def test_grad_clip_matches_clip_grad_norm(tiny_model, tiny_loader):
     CE(expected_model(x), y).backward()
     nn.utils.clip_grad_norm_(expected_model.parameters(), 0.01)
     seen = []
-    optimizer.register_step_pre_hook(lambda *_: seen.append([p.grad.clone() for p in tiny_model.parameters()]))
+    optimizer.register_step_pre_hook(
+        lambda *_: seen.append([p.grad.clone() for p in tiny_model.parameters()])
+    )
     train_epoch(tiny_model, [(x, y)], CE, optimizer, grad_clip=0.01)
-    assert all(torch.allclose(g, p.grad) for g, p in zip(seen[0], expected_model.parameters(), strict=True))
+    assert all(
+        torch.allclose(g, p.grad) for g, p in zip(seen[0], expected_model.parameters(), strict=True)
+    )
 
 
 def test_per_step_scheduler_changes_lr_once_per_batch(tiny_model, tiny_loader):
     optimizer = torch.optim.SGD(tiny_model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
     spy = LossSpy(optimizer=optimizer)
-    quiet_fit(tiny_model, tiny_loader, loss_fn=spy, optimizer=optimizer, scheduler=scheduler,
-              scheduler_interval="step", epochs=2)
+    quiet_fit(
+        tiny_model,
+        tiny_loader,
+        loss_fn=spy,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        scheduler_interval="step",
+        epochs=2,
+    )
     assert spy.lrs == [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]  # two epochs of three batches
     assert scheduler.last_epoch == 6
 
@@ -344,7 +429,9 @@ def test_per_epoch_scheduler_changes_lr_once_per_epoch(tiny_model, tiny_loader):
     optimizer = torch.optim.SGD(tiny_model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
     spy = LossSpy(optimizer=optimizer)
-    history = quiet_fit(tiny_model, tiny_loader, loss_fn=spy, optimizer=optimizer, scheduler=scheduler, epochs=2)
+    history = quiet_fit(
+        tiny_model, tiny_loader, loss_fn=spy, optimizer=optimizer, scheduler=scheduler, epochs=2
+    )
     assert spy.lrs == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5]
     assert history["lr"] == [1.0, 0.5]  # the rate each epoch trained with
     assert optimizer.param_groups[0]["lr"] == 0.25
@@ -366,8 +453,15 @@ def test_reduce_lr_on_plateau_watches_the_validation_loss(tiny_model, tiny_loade
 
     optimizer = torch.optim.SGD(tiny_model.parameters(), lr=0.1)
     scheduler = PlateauSpy(optimizer, factor=0.5, patience=0)
-    history = quiet_fit(tiny_model, tiny_loader, tiny_loader, loss_fn=flat_loss, optimizer=optimizer,
-                        scheduler=scheduler, epochs=3)
+    history = quiet_fit(
+        tiny_model,
+        tiny_loader,
+        tiny_loader,
+        loss_fn=flat_loss,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        epochs=3,
+    )
     assert history["train_loss"] == [1.0, 1.0, 1.0]
     assert scheduler.seen == history["valid_loss"] == [2.0, 2.0, 2.0]
     assert history["lr"] == [0.1, 0.1, 0.05]
@@ -423,7 +517,9 @@ def test_train_epoch_rejects_an_empty_list(tiny_model):
 def test_train_epoch_nan_names_the_epoch_it_is_given(tiny_model, tiny_loader):
     spy = LossSpy(model=tiny_model, nan_at_call=2)
     with pytest.raises(FloatingPointError, match="epoch 7, step 2"):
-        train_epoch(tiny_model, tiny_loader, spy, torch.optim.SGD(tiny_model.parameters(), lr=0.1), epoch=7)
+        train_epoch(
+            tiny_model, tiny_loader, spy, torch.optim.SGD(tiny_model.parameters(), lr=0.1), epoch=7
+        )
 
 
 # evaluate
@@ -562,6 +658,13 @@ def test_fit_accepts_a_loader_over_an_iterable_dataset(tiny_model):
                 yield torch.randn(5, generator=generator), torch.tensor(1)
 
     loader = DataLoader(Stream(), batch_size=4)
-    history = fit(tiny_model, loader, loss_fn=CE, epochs=2, device="cpu", display="none",
-                  optimizer=torch.optim.SGD(tiny_model.parameters(), lr=0.1))
+    history = fit(
+        tiny_model,
+        loader,
+        loss_fn=CE,
+        epochs=2,
+        device="cpu",
+        display="none",
+        optimizer=torch.optim.SGD(tiny_model.parameters(), lr=0.1),
+    )
     assert len(history) == 2 and history["train_loss"][1] < history["train_loss"][0]

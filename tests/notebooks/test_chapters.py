@@ -4,10 +4,17 @@ outputs reproduced, and within its time budget."""
 from __future__ import annotations
 
 import pytest
-
 from harness import (
-    BUDGET_S, BUDGET_TOLERANCE, chapter_id, chapters, checked_outputs, compare_expected,
-    expected_path, run_notebook, save_expected, stderr_outputs,
+    BUDGET_S,
+    BUDGET_TOLERANCE,
+    chapter_id,
+    chapters,
+    checked_outputs,
+    compare_expected,
+    expected_path,
+    run_notebook,
+    save_expected,
+    stderr_outputs,
 )
 
 CHAPTERS = chapters()
@@ -20,13 +27,20 @@ def test_chapter_runs_fast_and_prints_what_it_printed_before(md_path, update_exp
     record_time(chapter_id(md_path), "fast", run.seconds)
 
     warnings = stderr_outputs(run.notebook)
-    assert not warnings, "cells wrote to stderr (warnings are not allowed in a chapter):\n" + "\n".join(warnings)
+    assert not warnings, (
+        "cells wrote to stderr (warnings are not allowed in a chapter):\n" + "\n".join(warnings)
+    )
 
     checked = checked_outputs(run.notebook)
     if update_expected:
         save_expected(md_path, checked)
     problems = compare_expected(checked, expected_path(md_path))
-    assert not problems, "\n\n".join(problems) + "\n\nIf the change is intended, run `make expected` and commit the result."
+    assert not problems, (
+        "\n\n".join(problems)
+        + "\n\nIf the change is intended, run `make expected` and commit the result."
+    )
 
     limit = BUDGET_S["fast"] * BUDGET_TOLERANCE
-    assert run.seconds <= limit, f"the fast profile took {run.seconds:.1f} s; the budget is {BUDGET_S['fast']:.0f} s"
+    assert run.seconds <= limit, (
+        f"the fast profile took {run.seconds:.1f} s; the budget is {BUDGET_S['fast']:.0f} s"
+    )

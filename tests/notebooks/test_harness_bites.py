@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import textwrap
 
+import harness
 import nbformat
 import papermill
 import pytest
-
-import harness
 
 FRONT = """\
 ---
@@ -26,7 +25,9 @@ kernelspec:
 
 def notebook(tmp_path, *cells: str, name: str = "nb.md"):
     """Write a MyST notebook with one code cell per string (options such as `:tags:` first)."""
-    body = "\n".join("```{code-cell} ipython3\n" + textwrap.dedent(c).strip("\n") + "\n```\n" for c in cells)
+    body = "\n".join(
+        "```{code-cell} ipython3\n" + textwrap.dedent(c).strip("\n") + "\n```\n" for c in cells
+    )
     path = tmp_path / name
     path.write_text(FRONT + "\n" + body + "\n", encoding="utf-8")
     return path
@@ -59,11 +60,21 @@ def test_profile_is_injected_and_checked_outputs_are_collected(tmp_path):
 
 def test_a_changed_output_is_reported_and_an_unchanged_one_is_not(tmp_path):
     path = notebook(tmp_path, PARAMS, CHECKED)
-    stored = harness.save_expected(path, harness.checked_outputs(harness.run_notebook(path).notebook),
-                                   tmp_path / "expected.json")
-    assert harness.compare_expected(harness.checked_outputs(harness.run_notebook(path).notebook), stored) == []
+    stored = harness.save_expected(
+        path,
+        harness.checked_outputs(harness.run_notebook(path).notebook),
+        tmp_path / "expected.json",
+    )
+    assert (
+        harness.compare_expected(
+            harness.checked_outputs(harness.run_notebook(path).notebook), stored
+        )
+        == []
+    )
     path = notebook(tmp_path, PARAMS, CHECKED.replace("6 * 7", "6 * 8"))
-    problems = harness.compare_expected(harness.checked_outputs(harness.run_notebook(path).notebook), stored)
+    problems = harness.compare_expected(
+        harness.checked_outputs(harness.run_notebook(path).notebook), stored
+    )
     assert len(problems) == 1 and "-answer 42" in problems[0] and "+answer 48" in problems[0]
 
 
@@ -73,7 +84,9 @@ def test_missing_expected_outputs_are_reported(tmp_path):
 
 
 def test_warnings_on_stderr_are_found(tmp_path):
-    run = harness.run_notebook(notebook(tmp_path, PARAMS, "import warnings\nwarnings.warn('careful')"))
+    run = harness.run_notebook(
+        notebook(tmp_path, PARAMS, "import warnings\nwarnings.warn('careful')")
+    )
     assert any("careful" in text for text in harness.stderr_outputs(run.notebook))
 
 
@@ -105,5 +118,6 @@ def test_chapters_are_found_from_the_toc_only(tmp_path):
     notebook(tmp_path / "book", PARAMS, name="unlisted.md")
     (tmp_path / "book" / "intro.md").write_text("# Plain page\n", encoding="utf-8")
     (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/listed\n", encoding="utf-8")
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/listed\n", encoding="utf-8"
+    )
     assert [p.name for p in harness.chapters(tmp_path)] == ["listed.md"]

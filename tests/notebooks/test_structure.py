@@ -10,7 +10,6 @@ import re
 
 import jupytext
 import pytest
-
 from harness import ROOT, chapter_id, chapters, code_cells, repository_url, twin_problems
 
 CHAPTERS = chapters()
@@ -61,7 +60,9 @@ def test_parameters_cell_holds_profile_seed_and_device(md_path):
     assert tagged[0] <= 2, "the parameters cell belongs near the top (at most the third code cell)"
     source = cells[tagged[0]].source
     for line in ('profile = "default"', "seed = ", 'device = "auto"'):
-        assert re.search(rf"^{re.escape(line)}", source, re.M), f"the parameters cell must set `{line}...`"
+        assert re.search(rf"^{re.escape(line)}", source, re.M), (
+            f"the parameters cell must set `{line}...`"
+        )
 
 
 @pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
@@ -77,25 +78,36 @@ def test_exercises_follow_the_tag_conventions(md_path):
             continue
         assert len(role) == 1, f"a cell has one exercise role, not {role}"
         label = cell.metadata.get("exercise")
-        assert label in labels, f"cell tagged {role[0]} names exercise {label!r}, which has no {{exercise}} directive"
+        assert label in labels, (
+            f"cell tagged {role[0]} names exercise {label!r}, which has no {{exercise}} directive"
+        )
         graded.setdefault(label, {t: [] for t in EXERCISE_TAGS})[role[0]].append(cell)
-    assert graded, "at least one exercise must be autogradable (stub, solution, check and hidden-test cells)"
+    assert graded, (
+        "at least one exercise must be autogradable (stub, solution, check and hidden-test cells)"
+    )
     for label, cells in graded.items():
         for role in EXERCISE_TAGS:
             assert cells[role], f"exercise {label} has no cell tagged {role}"
         assert len(cells["stub"]) == 1, f"exercise {label} needs exactly one stub cell"
         assert all("remove-cell" in tags(c) for c in cells["stub"] + cells["hidden-test"]), (
-            f"exercise {label}: stub and hidden-test cells are hidden on the website (tag remove-cell)")
+            f"exercise {label}: stub and hidden-test cells are hidden on the website (tag remove-cell)"
+        )
         for cell in cells["hidden-test"]:
             points = cell.metadata.get("points")
-            assert isinstance(points, int) and points > 0, f"hidden test of {label} needs positive integer `points`"
-        assert f"{{solution-start}} {label}" in text, f"exercise {label}: its solution must sit in a solution-start/end dropdown"
+            assert isinstance(points, int) and points > 0, (
+                f"hidden test of {label} needs positive integer `points`"
+            )
+        assert f"{{solution-start}} {label}" in text, (
+            f"exercise {label}: its solution must sit in a solution-start/end dropdown"
+        )
 
 
 @pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
 def test_code_lines_fit_on_a_phone(md_path):
     long = [
-        line for cell in code_cells(jupytext.read(md_path)) for line in cell.source.splitlines()
+        line
+        for cell in code_cells(jupytext.read(md_path))
+        for line in cell.source.splitlines()
         if len(line) > MAX_LINE and "git+" not in line
     ]
     assert not long, f"code lines longer than {MAX_LINE} characters:\n" + "\n".join(long)
@@ -107,10 +119,15 @@ def test_chapter_has_the_marks_of_the_standard(md_path):
     notebook = jupytext.read(md_path)
     code = "\n".join(c.source for c in code_cells(notebook))
     text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    assert "torch.testing.assert_close" in code, "compare what you build with PyTorch's own, as an assertion"
+    assert "torch.testing.assert_close" in code, (
+        "compare what you build with PyTorch's own, as an assertion"
+    )
     assert "{term}`" in text, "link key terms to the glossary with {term}"
     assert "{cite}`" in text, "cite the original papers with {cite}"
     assert any("nbval-check-output" in tags(c) for c in code_cells(notebook)), (
-        "tag the cells with deterministic outputs (shapes, counts, worked examples) nbval-check-output")
-    assert any("remove-cell" in tags(c) and "assert" in c.source and not set(tags(c)) & set(EXERCISE_TAGS)
-               for c in code_cells(notebook)), "assert a training result with a margin, in a remove-cell cell"
+        "tag the cells with deterministic outputs (shapes, counts, worked examples) nbval-check-output"
+    )
+    assert any(
+        "remove-cell" in tags(c) and "assert" in c.source and not set(tags(c)) & set(EXERCISE_TAGS)
+        for c in code_cells(notebook)
+    ), "assert a training result with a margin, in a remove-cell cell"

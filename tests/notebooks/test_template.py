@@ -1,7 +1,6 @@
 """The chapter template runs as it is, so that a new chapter starts from something that works."""
 
 import pytest
-
 from harness import ROOT, run_notebook, stderr_outputs
 
 
