@@ -57,7 +57,8 @@ def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
 
 def chapters(root: Path = ROOT) -> list[Path]:
     """The notebooks listed in ``_toc.yml``: adding a line there is all it takes to test a chapter."""
-    paths = [root / f"{name}.md" for name in toc_files(root / "_toc.yml")]
+    # A toc entry may be written with or without its ".md" suffix.
+    paths = [root / (name if name.endswith(".md") else f"{name}.md") for name in toc_files(root / "_toc.yml")]
     return [p for p in paths if p.exists() and is_notebook(p)]
 
 

@@ -116,8 +116,10 @@ def test_chapters_are_found_from_the_toc_only(tmp_path):
     (tmp_path / "book").mkdir()
     notebook(tmp_path / "book", PARAMS, name="listed.md")
     notebook(tmp_path / "book", PARAMS, name="unlisted.md")
+    notebook(tmp_path / "book", PARAMS, name="other.md")
     (tmp_path / "book" / "intro.md").write_text("# Plain page\n", encoding="utf-8")
     (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/listed\n", encoding="utf-8"
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/listed\n  - file: book/other.md\n",
+        encoding="utf-8",
     )
-    assert [p.name for p in harness.chapters(tmp_path)] == ["listed.md"]
+    assert [p.name for p in harness.chapters(tmp_path)] == ["listed.md", "other.md"]
