@@ -6,11 +6,13 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.reproducibility`: seed everything and ask for deterministic algorithms.
 * :mod:`dlutils.profiles`: the ``fast`` / ``default`` / ``full`` run profiles.
 * :mod:`dlutils.train`: ``train_epoch``, ``evaluate`` and ``fit``, which returns a ``History``.
+* :mod:`dlutils.checkpoint`: atomic checkpoints that resume a run bit for bit.
 * :mod:`dlutils.metrics`: metrics reported next to the loss.
 * :mod:`dlutils.data` and :mod:`dlutils.downloads`: data sets, splits, loaders, checked downloads.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
     load_digits,
@@ -46,12 +48,14 @@ __all__ = [
     "get_device",
     "load_digits",
     "load_fashion_mnist",
+    "load_checkpoint",
     "make_loaders",
     "pick",
     "plot_decision_boundary",
     "plot_history",
     "read_idx",
     "resolve_display",
+    "save_checkpoint",
     "seed_everything",
     "set_style",
     "show_images",

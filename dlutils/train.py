@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from .checkpoint import load_checkpoint, save_checkpoint
 from .device import get_device, to_device
 from .display import TrainingDisplay
 
@@ -245,6 +248,8 @@ def fit(
     grad_clip: float | None = None,
     amp: str | None = None,
     display: str = "auto",
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
 ) -> History:
     """Train ``model`` for ``epochs`` passes and return its :class:`History`.
 
@@ -256,6 +261,11 @@ def fit(
     each batch). ``display`` is ``"live"`` (progress bar, and a live plot in a notebook),
     ``"static"`` (a line per epoch and a final plot), ``"text"``, ``"none"``, or ``"auto"``, which
     reads the environment variable ``DLUTILS_DISPLAY`` and falls back to ``"live"``.
+
+    ``checkpoint`` is a file that is written (atomically) after every epoch. With ``resume=True``
+    and an existing checkpoint, training continues after its last finished epoch, with the model,
+    optimizer, scheduler, history and random generators restored, so that a run interrupted and
+    resumed ends with the same weights as one that ran straight through.
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
@@ -276,8 +286,19 @@ def fit(
         _check_loader(valid_loader, "the validation loader")
 
     history = History()
+    first_epoch = 1
+    shuffling = getattr(train_loader, "generator", None)  # the DataLoader's own generator, if any
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs a checkpoint file to resume from")
+    if resume and Path(checkpoint).exists():
+        state = load_checkpoint(
+            checkpoint, model=model, optimizer=optimizer, scheduler=scheduler, generator=shuffling
+        )
+        for record in state["history"]:
+            history.append(record)
+        first_epoch = state["epoch"] + 1
     with TrainingDisplay(display, epochs=epochs, steps_per_epoch=_length(train_loader)) as shown:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(first_epoch, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]  # the rate this epoch starts with
             train = train_epoch(
                 model,
@@ -311,5 +332,15 @@ def fit(
                 else:
                     scheduler.step()
             history.append(record)
+            if checkpoint is not None:
+                save_checkpoint(
+                    checkpoint,
+                    model=model,
+                    optimizer=optimizer,
+                    scheduler=scheduler,
+                    epoch=epoch,
+                    history=history.records,
+                    generator=shuffling,
+                )
             shown.epoch_end(history)
     return history
