@@ -58,8 +58,31 @@ def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
 def chapters(root: Path = ROOT) -> list[Path]:
     """The notebooks listed in ``_toc.yml``: adding a line there is all it takes to test a chapter."""
     # A toc entry may be written with or without its ".md" suffix.
-    paths = [root / (name if name.endswith(".md") else f"{name}.md") for name in toc_files(root / "_toc.yml")]
+    paths = [
+        root / (name if name.endswith(".md") else f"{name}.md")
+        for name in toc_files(root / "_toc.yml")
+    ]
     return [p for p in paths if p.exists() and is_notebook(p)]
+
+
+def first_chapter_of_each_part(root: Path = ROOT) -> list[Path]:
+    """One notebook per part of the book (the first listed), e.g. for the determinism check."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    notebooks = set(chapters(root))
+    firsts = []
+    for part in toc.get("parts", []):
+        for entry in part.get("chapters", []):
+            name = entry.get("file", "")
+            path = root / (name if name.endswith(".md") else f"{name}.md")
+            if path in notebooks:
+                firsts.append(path)
+                break
+    return firsts
+
+
+def text_outputs(notebook) -> list[str]:
+    """What every code cell printed, in order."""
+    return [text_output(c) for c in code_cells(notebook)]
 
 
 def chapter_id(path: Path) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from harness import (
     BUDGET_S,
+    first_chapter_of_each_part,
+    text_outputs,
     BUDGET_TOLERANCE,
     chapter_id,
     chapters,
@@ -18,6 +20,7 @@ from harness import (
 )
 
 CHAPTERS = chapters()
+FIRST_RUNS: dict = {}  # chapter -> what its cells printed in the test below, for the determinism check
 
 
 @pytest.mark.notebook
@@ -25,6 +28,7 @@ CHAPTERS = chapters()
 def test_chapter_runs_fast_and_prints_what_it_printed_before(md_path, update_expected, record_time):
     run = run_notebook(md_path, profile="fast")  # raises with the failing cell on any error
     record_time(chapter_id(md_path), "fast", run.seconds)
+    FIRST_RUNS[md_path] = text_outputs(run.notebook)
 
     warnings = stderr_outputs(run.notebook)
     assert not warnings, (
@@ -44,3 +48,16 @@ def test_chapter_runs_fast_and_prints_what_it_printed_before(md_path, update_exp
     assert run.seconds <= limit, (
         f"the fast profile took {run.seconds:.1f} s; the budget is {BUDGET_S['fast']:.0f} s"
     )
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize(
+    "md_path",
+    first_chapter_of_each_part(),
+    ids=[chapter_id(p) for p in first_chapter_of_each_part()],
+)
+def test_a_chapter_of_each_part_prints_the_same_text_when_run_again(md_path):
+    first = FIRST_RUNS.get(md_path) or text_outputs(run_notebook(md_path, profile="fast").notebook)
+    again = text_outputs(run_notebook(md_path, profile="fast").notebook)
+    changed = [i for i, (a, b) in enumerate(zip(first, again, strict=True)) if a != b]
+    assert not changed, f"code cells {changed} printed different text on a second run (unseeded?)"

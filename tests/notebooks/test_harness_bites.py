@@ -123,3 +123,9 @@ def test_chapters_are_found_from_the_toc_only(tmp_path):
         encoding="utf-8",
     )
     assert [p.name for p in harness.chapters(tmp_path)] == ["listed.md", "other.md"]
+
+
+def test_an_unseeded_notebook_prints_different_text_on_a_second_run(tmp_path):
+    path = notebook(tmp_path, PARAMS, "import os\nprint(os.urandom(8).hex())")
+    first = harness.text_outputs(harness.run_notebook(path).notebook)
+    assert first != harness.text_outputs(harness.run_notebook(path).notebook)
