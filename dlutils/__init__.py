@@ -8,10 +8,12 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.train`: ``train_epoch``, ``evaluate`` and ``fit``, which returns a ``History``.
 * :mod:`dlutils.checkpoint`: atomic checkpoints that resume a run bit for bit.
 * :mod:`dlutils.metrics`: metrics reported next to the loss.
-* :mod:`dlutils.data` and :mod:`dlutils.downloads`: data sets, splits, loaders, checked downloads.
+* :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
+  loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
+from .archives import extract_archive
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
@@ -44,11 +46,12 @@ __all__ = [
     "check_profile",
     "download",
     "evaluate",
+    "extract_archive",
     "fit",
     "get_device",
+    "load_checkpoint",
     "load_digits",
     "load_fashion_mnist",
-    "load_checkpoint",
     "make_loaders",
     "pick",
     "plot_decision_boundary",

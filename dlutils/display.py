@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 
 DISPLAY_MODES = ("live", "static", "text", "none")
 LIVE_PLOT_INTERVAL_S = 1.0  # redrawing a figure costs ~50 ms; do it at most this often
+POSTFIX_INTERVAL_S = 0.2  # how often the progress bar's loss is refreshed
 
 
 def resolve_display(mode: str = "auto") -> str:
@@ -80,6 +81,7 @@ class TrainingDisplay:
         self.bar = _progress_bar(total) if self.mode == "live" else None
         self.plot_handle = None
         self.last_plot = 0.0
+        self.last_postfix = 0.0
 
     def __enter__(self) -> TrainingDisplay:
         return self
@@ -91,7 +93,10 @@ class TrainingDisplay:
     def step(self, loss: float) -> None:
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+            now = time.monotonic()
+            if now - self.last_postfix > POSTFIX_INTERVAL_S:  # formatting it every step is not free
+                self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                self.last_postfix = now
 
     def epoch_end(self, history) -> None:
         record = history.last

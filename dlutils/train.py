@@ -182,9 +182,10 @@ def train_epoch(
         n = _batch_size(targets)
         examples += n
         sums["loss"] += loss_value * n
-        with torch.no_grad():
-            for name, metric in metrics.items():
-                sums[name] += metric(outputs.detach().float(), targets) * n
+        if metrics:
+            with torch.no_grad():
+                for name, metric in metrics.items():
+                    sums[name] += metric(outputs.detach().float(), targets) * n
         if display is not None:
             display.step(loss_value)
     if examples == 0:

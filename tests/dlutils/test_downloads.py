@@ -1,14 +1,18 @@
 import hashlib
 import http.server
+import io
 import os
 import re
+import shutil
 import socket
+import tarfile
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from dlutils import DownloadError, download
+from dlutils import DownloadError, download, extract_archive
 from dlutils.downloads import CHUNK, cache_dir, sha256_of
 
 PAYLOAD = b"IDX data, more or less\n" * 500
@@ -277,3 +281,200 @@ def test_sha256_of_hashes_a_file_in_chunks(tmp_path):
 def test_sha256_of_a_missing_file_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing"):
         sha256_of(tmp_path / "missing")
+
+
+FILES = {"data/train.bin": PAYLOAD, "data/labels.txt": b"0 1 2\n", "README": b"read me\n"}
+
+
+def build(path: Path, files: dict[str, bytes], links=()) -> Path:
+    """A zip or tar (by suffix) holding ``files``, and for tar ``(name, type, target)`` links."""
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in files.items():
+                archive.writestr(name, data)
+        return path
+    with tarfile.open(path, "w" if path.suffix == ".tar" else "w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        for name, kind, target in links:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, target
+            archive.addfile(info)
+    return path
+
+
+def names_in(path: Path) -> list[str]:
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    with tarfile.open(path) as archive:
+        return archive.getnames()
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("name", ["data.zip", "data.tar.gz", "data.tgz", "data.tar", "DATA.ZIP"])
+def test_extract_archive_unpacks_every_file(tmp_path, name):
+    archive = build(tmp_path / name, FILES)
+    folder = tmp_path / "out" / "nested"  # created, parents too
+    assert extract_archive(str(archive), str(folder)) == folder
+    assert tree(folder) == FILES
+    assert files_in(tmp_path) == sorted([name, "out"])  # no temporary folder left behind
+    assert files_in(tmp_path / "out") == ["nested"]
+
+
+def test_extract_archive_replaces_entries_of_the_same_name(tmp_path):
+    folder = tmp_path / "out"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "stale.bin").write_bytes(b"from an older version")
+    (folder / "README").write_bytes(b"old read me")
+    (folder / "notes.txt").write_bytes(b"not in the archive")
+    extract_archive(build(tmp_path / "data.tar.gz", FILES), folder)
+    assert tree(folder) == {**FILES, "notes.txt": b"not in the archive"}
+
+
+def test_extract_archive_keeps_a_symlink_that_stays_inside(tmp_path):
+    archive = build(
+        tmp_path / "data.tar.gz", FILES, [("data/latest", tarfile.SYMTYPE, "train.bin")]
+    )
+    folder = extract_archive(archive, tmp_path / "out")
+    assert (folder / "data" / "latest").is_symlink()
+    assert (folder / "data" / "latest").read_bytes() == PAYLOAD
+
+
+def assert_nothing_extracted(tmp_path: Path, archive: Path) -> None:
+    assert files_in(tmp_path / "out") == []
+    assert files_in(tmp_path) == sorted([archive.name, "out"])  # no evil, no temporary folder
+    assert not (tmp_path / "evil").exists()
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".tar.gz"])
+@pytest.mark.parametrize(
+    "member, why",
+    [
+        ("../evil", "leads outside the target folder"),
+        ("a/../../evil", "leads outside the target folder"),
+        ("a/b/../../../evil", "leads outside the target folder"),
+        ("..\\evil", "leads outside the target folder"),
+        ("a/../inside", "has '..' in its path"),  # tarfile fails on it, zipfile drops the '..'
+        ("a/../b/../../evil", "leads outside the target folder"),
+        ("/abs/path", "is an absolute path"),
+        ("C:/evil", "starts with a drive letter"),
+    ],
+)
+def test_extract_archive_refuses_members_outside_the_folder(tmp_path, suffix, member, why):
+    # The harmless file comes first: an extractor that checks as it goes would write it.
+    archive = build(tmp_path / f"data{suffix}", {"README": b"harmless", member: b"evil"})
+    assert member in names_in(archive)  # the archive really holds the bad name
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DownloadError) as caught:
+        extract_archive(archive, tmp_path / "out")
+    message = str(caught.value)
+    assert f"refusing to unpack {archive}" in message and repr(member) in message
+    assert why in message and "the archive was not extracted" in message
+    assert_nothing_extracted(tmp_path, archive)
+
+
+@pytest.mark.parametrize(
+    "links, match",
+    [
+        ([("link", tarfile.SYMTYPE, "../evil")], "'link' links to '../evil', which leads outside"),
+        ([("a/b/link", tarfile.SYMTYPE, "../../..")], "'a/b/link' links to '../../..', which"),
+        ([("link", tarfile.SYMTYPE, "/etc/passwd")], "which is an absolute path"),
+        ([("hard", tarfile.LNKTYPE, "../evil")], "'hard' links to '../evil', which leads outside"),
+        # Each stays inside on its own, but d/up is the top folder, so d/up/.. is outside it.
+        (
+            [("d/up", tarfile.SYMTYPE, ".."), ("out", tarfile.SYMTYPE, "d/up/..")],
+            "'out' links to 'd/up/..', which goes through the symbolic link 'd/up'",
+        ),
+        (
+            [("link", tarfile.SYMTYPE, "README"), ("link/evil", tarfile.REGTYPE, "")],
+            "'link/evil' goes through the symbolic link 'link'",
+        ),
+        ([("pipe", tarfile.FIFOTYPE, "")], "'pipe' is a device, FIFO or other special file"),
+        ([("tty", tarfile.CHRTYPE, "")], "'tty' is a device, FIFO or other special file"),
+        ([("disk", tarfile.BLKTYPE, "")], "'disk' is a device, FIFO or other special file"),
+    ],
+)
+def test_extract_archive_refuses_links_outside_and_devices(tmp_path, links, match):
+    archive = build(tmp_path / "data.tar.gz", {"README": b"harmless"}, links)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DownloadError, match=re.escape(match) + ".*the archive was not extracted"):
+        extract_archive(archive, tmp_path / "out")
+    assert_nothing_extracted(tmp_path, archive)
+
+
+@pytest.mark.parametrize(
+    "name, damage",
+    [
+        pytest.param("data.zip", lambda data: data[: len(data) // 2], id="zip-halved"),
+        pytest.param("data.tar.gz", lambda data: data[: len(data) // 2], id="tar.gz-halved"),
+        pytest.param("data.tar.gz", lambda data: data[:-4], id="tar.gz-without-gzip-trailer"),
+        pytest.param("data.tar", lambda data: data[:1000], id="tar-cut-in-a-member"),
+        # Byte 80 lies in the compressed data of the first member, data/train.bin.
+        pytest.param("data.zip", lambda d: d[:80] + bytes([d[80] ^ 1]) + d[81:], id="zip-bit-flip"),
+    ],
+)
+def test_extract_archive_reports_a_corrupt_file(tmp_path, name, damage):
+    archive = build(tmp_path / name, {**FILES, "data/labels.txt": b"0 1 2" * 100})
+    original = archive.read_bytes()
+    archive.write_bytes(damage(original))
+    assert archive.read_bytes() != original
+    with pytest.raises(DownloadError) as caught:
+        extract_archive(archive, tmp_path / "out")
+    message = str(caught.value)
+    assert f"{archive} is corrupt or truncated" in message
+    assert "delete it and download it again" in message
+    assert not (tmp_path / "out").exists() or files_in(tmp_path / "out") == []
+    assert set(files_in(tmp_path)) <= {name, "out"}  # no temporary folder left behind
+
+
+@pytest.mark.skipif(not hasattr(tarfile, "data_filter"), reason="needs tarfile's data filter")
+def test_tarfiles_data_filter_is_a_second_line_of_defence(tmp_path, monkeypatch):
+    monkeypatch.setattr("dlutils.archives._check_tar", lambda archive, members: None)
+    archive = build(tmp_path / "data.tar.gz", FILES, [("link", tarfile.SYMTYPE, "../evil")])
+    (tmp_path / "out").mkdir()
+    with pytest.raises(DownloadError, match="'link' was refused by tarfile's data filter"):
+        extract_archive(archive, tmp_path / "out")
+    assert_nothing_extracted(tmp_path, archive)
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("name, writer", [("data.zip", shutil), ("data.tar.gz", tarfile)])
+def test_an_interrupted_extraction_leaves_the_folder_as_it_was(
+    tmp_path, monkeypatch, name, writer
+):
+    archive = build(tmp_path / name, FILES)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "README").write_bytes(b"old read me")
+    copy, copies = writer.copyfileobj, []
+
+    def copy_then_stop(*args, **kwargs):  # writes the first member, stops in the second
+        if copies:
+            raise Interrupted
+        copies.append(copy(*args, **kwargs))
+
+    monkeypatch.setattr(writer, "copyfileobj", copy_then_stop)
+    with pytest.raises(Interrupted):
+        extract_archive(archive, folder)
+    assert copies  # a member was written somewhere before the interruption
+    assert tree(folder) == {"README": b"old read me"}
+    assert files_in(tmp_path) == sorted([name, "out"])
+
+
+@pytest.mark.parametrize("name", ["data.rar", "data.gz", "data.tar.bz2", "data"])
+def test_extract_archive_rejects_unknown_formats(tmp_path, name):
+    (tmp_path / name).write_bytes(b"whatever")
+    with pytest.raises(ValueError, match=r"supported archive formats are \.zip, \.tar, \.tar\.gz"):
+        extract_archive(tmp_path / name, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -6,17 +6,17 @@ from __future__ import annotations
 import pytest
 from harness import (
     BUDGET_S,
-    first_chapter_of_each_part,
-    text_outputs,
     BUDGET_TOLERANCE,
     chapter_id,
     chapters,
     checked_outputs,
     compare_expected,
     expected_path,
+    first_chapter_of_each_part,
     run_notebook,
     save_expected,
     stderr_outputs,
+    text_outputs,
 )
 
 CHAPTERS = chapters()
