@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install book test test-quick sync expected lab clean
+.PHONY: install book test test-quick sync expected lab bench clean
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ expected: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet jupyterlab ipywidgets
 	$(BIN)/jupyter lab book
+
+# Measure what dlutils.fit costs over a bare PyTorch loop (run it on an idle machine).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/fit_overhead.py
 
 clean:
 	rm -rf _build .pytest_cache

@@ -106,7 +106,7 @@ class TrainingDisplay:
         ):
             print(format_record(record))
         if self.bar is not None:
-            self.bar.set_description(f"epoch {record['epoch']}/{self.epochs}")
+            self.bar.set_description(f"epoch {record['epoch']}/{self.epochs}", refresh=False)
         if not self.notebook:
             return
         live = self.mode == "live" and (
