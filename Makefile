@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install book test test-quick sync expected lab bench clean
+.PHONY: install book test test-quick sync expected lab bench assignments grade clean
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ test-quick: $(STAMP)
 # Rewrite every chapter's .ipynb twin from its .md source (outputs stripped), after pointing each
 # chapter's Colab cell at the repository named in _config.yml.
 sync: $(STAMP)
-	$(BIN)/python tests/harness.py sync
+	$(BIN)/python -m tests.harness sync
 
 # Store the current outputs of cells tagged nbval-check-output as the expected ones.
 expected: $(STAMP)
@@ -42,6 +42,16 @@ expected: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet jupyterlab ipywidgets
 	$(BIN)/jupyter lab book
+
+# Instructors: student notebooks, instructor notebooks and grading bundles for every chapter
+# (or CHAPTERS="foundations/mlp ..."), in _build/assignments.
+assignments: $(STAMP)
+	$(BIN)/python -m course build $(CHAPTERS) --out _build/assignments
+
+# Instructors: grade a folder of submissions, e.g.
+#   make grade SUBMISSIONS=hand-ins/ BUNDLE=_build/assignments/grading/foundations/mlp.json
+grade: $(STAMP)
+	$(BIN)/python -m course grade $(SUBMISSIONS) --bundle $(BUNDLE) --out _build/grades
 
 # Measure what dlutils.fit costs over a bare PyTorch loop (run it on an idle machine).
 bench: $(STAMP)

@@ -1,6 +1,6 @@
 """The notebook harness: find the chapters, run them, compare what they print, keep twins in sync.
 
-Used by the tests (``tests/notebooks``) and by the Makefile (``python tests/harness.py sync``).
+Used by the tests (``tests/notebooks``) and by the Makefile (``python -m tests.harness sync``).
 The conventions it enforces are described in CONTRIBUTING.md.
 """
 
@@ -22,7 +22,8 @@ import nbformat
 import papermill
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from course.toc import ROOT, chapter_id, chapters, first_chapter_of_each_part, toc_files  # noqa: F401
+
 EXPECTED_DIR = ROOT / "tests" / "expected"
 CHECK_TAG = "nbval-check-output"  # nbval's name for "compare this cell's output"
 KERNEL = "python3"
@@ -30,63 +31,9 @@ BUDGET_S = {"fast": 20.0, "default": 60.0}
 BUDGET_TOLERANCE = 1.5  # a run over budget is reported; one over 1.5x the budget fails
 
 
-def is_notebook(path: Path) -> bool:
-    """A MyST Markdown file is a notebook when its front matter names a kernel."""
-    head = path.read_text(encoding="utf-8")[:2000]
-    return head.startswith("---") and "kernelspec:" in head and "jupytext:" in head
-
-
-def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every page named in the table of contents, in order, as paths without suffix."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    found = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
-
-
-def chapters(root: Path = ROOT) -> list[Path]:
-    """The notebooks listed in ``_toc.yml``: adding a line there is all it takes to test a chapter."""
-    # A toc entry may be written with or without its ".md" suffix.
-    paths = [
-        root / (name if name.endswith(".md") else f"{name}.md")
-        for name in toc_files(root / "_toc.yml")
-    ]
-    return [p for p in paths if p.exists() and is_notebook(p)]
-
-
-def first_chapter_of_each_part(root: Path = ROOT) -> list[Path]:
-    """One notebook per part of the book (the first listed), e.g. for the determinism check."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    notebooks = set(chapters(root))
-    firsts = []
-    for part in toc.get("parts", []):
-        for entry in part.get("chapters", []):
-            name = entry.get("file", "")
-            path = root / (name if name.endswith(".md") else f"{name}.md")
-            if path in notebooks:
-                firsts.append(path)
-                break
-    return firsts
-
-
 def text_outputs(notebook) -> list[str]:
     """What every code cell printed, in order."""
     return [text_output(c) for c in code_cells(notebook)]
-
-
-def chapter_id(path: Path) -> str:
-    return path.relative_to(ROOT).with_suffix("").as_posix().removeprefix("book/")
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -282,7 +229,7 @@ def sync_colab_url(md_path: Path) -> bool:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["sync"]:
-        sys.exit("usage: python tests/harness.py sync")
+        sys.exit("usage: python -m tests.harness sync")
     for source in [*chapters(), ROOT / "templates" / "chapter.md"]:
         if sync_colab_url(source):
             print(f"pointed the Colab cell of {source.relative_to(ROOT)} at {repository_url()}")

@@ -8,7 +8,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from dlutils import History, plot_decision_boundary, plot_history, set_style, show_images  # noqa: E402
+from dlutils import (  # noqa: E402
+    History,
+    plot_decision_boundary,
+    plot_history,
+    set_style,
+    show_images,
+)
 from dlutils.plot import STYLE  # noqa: E402
 
 

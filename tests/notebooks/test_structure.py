@@ -10,7 +10,14 @@ import re
 
 import jupytext
 import pytest
-from harness import ROOT, chapter_id, chapters, code_cells, repository_url, twin_problems
+from harness import (
+    ROOT,
+    chapter_id,
+    chapters,
+    code_cells,
+    repository_url,
+    twin_problems,
+)
 
 CHAPTERS = chapters()
 IDS = [chapter_id(p) for p in CHAPTERS]
