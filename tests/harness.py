@@ -25,6 +25,19 @@ import yaml
 from course.toc import ROOT, chapter_id, chapters, first_chapter_of_each_part, toc_files  # noqa: F401
 
 EXPECTED_DIR = ROOT / "tests" / "expected"
+# The front matter that makes a Markdown file a MyST notebook, for notebooks that tests write.
+MYST_FRONT_MATTER = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+"""
 CHECK_TAG = "nbval-check-output"  # nbval's name for "compare this cell's output"
 KERNEL = "python3"
 BUDGET_S = {"fast": 20.0, "default": 60.0}

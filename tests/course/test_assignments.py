@@ -8,6 +8,7 @@ import json
 
 import nbformat
 import pytest
+from harness import MYST_FRONT_MATTER
 
 from course.assignments import build, instructor_notebook, student_notebook
 from course.grading import grade_folder
@@ -142,8 +143,7 @@ def test_private_tests_are_added_to_the_bundle_or_replace_the_public_ones(tmp_pa
     private = tmp_path / "private" / f"{chapter}.md"
     private.parent.mkdir(parents=True)
     private.write_text(
-        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
-        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+        MYST_FRONT_MATTER + "\n"
         f"```{{code-cell}} ipython3\n:tags: [hidden-test]\n:exercise: {exercise}\n:points: 5\n\n"
         "assert True\n```\n"
     )

@@ -5,17 +5,7 @@ from __future__ import annotations
 import harness
 import pytest
 
-FRONT = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
+FRONT = harness.MYST_FRONT_MATTER + """
 
 ```{code-cell} ipython3
 :tags: [parameters]

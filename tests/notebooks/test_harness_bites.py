@@ -9,18 +9,7 @@ import nbformat
 import papermill
 import pytest
 
-FRONT = """\
----
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-"""
+FRONT = harness.MYST_FRONT_MATTER
 
 
 def notebook(tmp_path, *cells: str, name: str = "nb.md"):
