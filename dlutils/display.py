@@ -72,12 +72,15 @@ def _progress_bar(total: int | None):
 class TrainingDisplay:
     """Shows a run's progress in the chosen mode; :func:`dlutils.train.fit` drives it."""
 
-    def __init__(self, mode: str = "auto", *, epochs: int, steps_per_epoch: int | None) -> None:
+    def __init__(
+        self, mode: str = "auto", *, epochs: int, steps_per_epoch: int | None, first_epoch: int = 1
+    ) -> None:
         self.mode = resolve_display(mode)
         self.epochs = epochs
         self.print_every = max(1, epochs // 10)  # about ten lines, whatever the number of epochs
         self.notebook = in_notebook()
-        total = epochs * steps_per_epoch if steps_per_epoch else None
+        remaining = max(0, epochs - first_epoch + 1)  # fewer when a run resumes from a checkpoint
+        total = remaining * steps_per_epoch if steps_per_epoch else None
         self.bar = _progress_bar(total) if self.mode == "live" else None
         self.plot_handle = None
         self.last_plot = 0.0

@@ -298,7 +298,9 @@ def fit(
         for record in state["history"]:
             history.append(record)
         first_epoch = state["epoch"] + 1
-    with TrainingDisplay(display, epochs=epochs, steps_per_epoch=_length(train_loader)) as shown:
+    with TrainingDisplay(
+        display, epochs=epochs, steps_per_epoch=_length(train_loader), first_epoch=first_epoch
+    ) as shown:
         for epoch in range(first_epoch, epochs + 1):
             lr = optimizer.param_groups[0]["lr"]  # the rate this epoch starts with
             train = train_epoch(
