@@ -11,9 +11,11 @@ import jupytext
 import nbformat
 from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 
-ROLES = ("stub", "solution", "check", "hidden-test")
 # A {solution} directive in a markdown cell: ```{solution} label ... ``` (three or more backticks).
 SOLUTION_DIRECTIVE = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
+# The fences that open and close a solution dropdown; everything between them is the answer.
+SOLUTION_START = re.compile(r"^(`{3,})\{solution-start\}.*?^\1[ \t]*$\n?", re.M | re.S)
+SOLUTION_END = re.compile(r"^(`{3,})\{solution-end\}.*?^\1[ \t]*$\n?", re.M | re.S)
 # An {exercise} directive, turned into plain Markdown that Jupyter and Colab display well.
 EXERCISE_DIRECTIVE = re.compile(
     r"^(`{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<options>(?::[^\n]*\n)*)(?P<body>.*?)^\1[ \t]*$",
@@ -25,11 +27,6 @@ def _plain_exercise(match: re.Match) -> str:
     label = re.search(r":label:\s*(\S+)", match["options"])
     name = f" `{label[1]}`" if label else ""
     return f"**Exercise{name}: {match['title'].strip()}**\n\n{match['body'].strip()}\n"
-
-
-# The fences that open and close a solution dropdown; everything between them is the answer.
-SOLUTION_START = re.compile(r"^(`{3,})\{solution-start\}.*?^\1[ \t]*$\n?", re.M | re.S)
-SOLUTION_END = re.compile(r"^(`{3,})\{solution-end\}.*?^\1[ \t]*$\n?", re.M | re.S)
 
 
 def tags(cell) -> list[str]:
