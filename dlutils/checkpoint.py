@@ -57,10 +57,12 @@ def save_checkpoint(
     epoch: int = 0,
     history: list[dict] | None = None,
     generator: torch.Generator | None = None,
+    scaler: torch.amp.GradScaler | None = None,
 ) -> Path:
     """Write a checkpoint to ``path`` atomically and return the path.
 
-    ``generator`` is the training DataLoader's shuffling generator (``loader.generator``), if any.
+    ``generator`` is the training DataLoader's shuffling generator (``loader.generator``), if any;
+    ``scaler`` the gradient scaler of fp16 training.
     """
     path = Path(path)
     folder = path.parent
@@ -76,6 +78,7 @@ def save_checkpoint(
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
+        "scaler": scaler.state_dict() if scaler is not None else None,
         "history": list(history or []),
         "generator": generator.get_state() if generator is not None else None,
         "rng": _rng_states(),
@@ -106,6 +109,7 @@ def load_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     scheduler=None,
     generator: torch.Generator | None = None,
+    scaler: torch.amp.GradScaler | None = None,
     restore_rng: bool = True,
 ) -> dict:
     """Restore a checkpoint written by :func:`save_checkpoint` into the given objects.
@@ -126,9 +130,9 @@ def load_checkpoint(
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a dlutils checkpoint")
     model.load_state_dict(state["model"])
-    for name, target in (("optimizer", optimizer), ("scheduler", scheduler)):
+    for name, target in (("optimizer", optimizer), ("scheduler", scheduler), ("scaler", scaler)):
         if target is not None:
-            if state[name] is None:
+            if state.get(name) is None:
                 raise ValueError(f"{path} holds no {name} state to restore")
             target.load_state_dict(state[name])
     if generator is not None and state["generator"] is not None:

@@ -293,7 +293,12 @@ def fit(
         raise ValueError("resume=True needs a checkpoint file to resume from")
     if resume and Path(checkpoint).exists():
         state = load_checkpoint(
-            checkpoint, model=model, optimizer=optimizer, scheduler=scheduler, generator=shuffling
+            checkpoint,
+            model=model,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            generator=shuffling,
+            scaler=scaler,
         )
         for record in state["history"]:
             history.append(record)
@@ -343,6 +348,7 @@ def fit(
                     scheduler=scheduler,
                     epoch=epoch,
                     history=history.records,
+                    scaler=scaler,
                     generator=shuffling,
                 )
             shown.epoch_end(history)

@@ -175,3 +175,14 @@ def test_fit_resume_without_a_checkpoint_starts_fresh_and_after_the_last_epoch_d
     )
     assert again.records == first.records
     assert torch.equal(tiny_model.weight, weights)
+
+
+def test_the_gradient_scaler_of_fp16_training_is_saved_and_restored(tmp_path):
+    model, _ = small_run()
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    scaler.scale(torch.tensor(1.0))  # the scale exists once something has been scaled
+    scaler.update(512.0)  # as after an overflow
+    path = save_checkpoint(tmp_path / "last.pt", model=model, scaler=scaler)
+    restored = torch.amp.GradScaler("cpu", init_scale=8.0)
+    load_checkpoint(path, model=model, scaler=restored)
+    assert restored.get_scale() == scaler.get_scale() == 512.0
