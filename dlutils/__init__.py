@@ -10,6 +10,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.metrics`: metrics reported next to the loss.
 * :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
   loaders, checked downloads and safe unpacking.
+* :mod:`dlutils.text`: tokens, a vocabulary and padded batches of sequences.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
@@ -31,6 +32,16 @@ from .metrics import accuracy
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
+from .text import (
+    Vocab,
+    collate_classification,
+    collate_language_model,
+    collate_seq2seq,
+    pad_sequences,
+    sequence_cross_entropy,
+    sequence_loader,
+    tokenize,
+)
 from .train import History, autocast, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
@@ -40,10 +51,14 @@ __all__ = [
     "DownloadError",
     "History",
     "Splits",
+    "Vocab",
     "accuracy",
     "autocast",
     "best_device",
     "check_profile",
+    "collate_classification",
+    "collate_language_model",
+    "collate_seq2seq",
     "download",
     "evaluate",
     "extract_archive",
@@ -53,6 +68,7 @@ __all__ = [
     "load_digits",
     "load_fashion_mnist",
     "make_loaders",
+    "pad_sequences",
     "pick",
     "plot_decision_boundary",
     "plot_history",
@@ -60,10 +76,13 @@ __all__ = [
     "resolve_display",
     "save_checkpoint",
     "seed_everything",
+    "sequence_cross_entropy",
+    "sequence_loader",
     "set_style",
     "show_images",
     "split_tensors",
     "subset",
     "to_device",
+    "tokenize",
     "train_epoch",
 ]
