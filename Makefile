@@ -7,22 +7,34 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+MATHJAX := book/_vendor/mathjax/VERSION
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install book test test-quick sync expected lab bench assignments grade clean
 
-install: $(STAMP)
+install: $(STAMP) $(MATHJAX)
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 	touch $(STAMP)
 
+# MathJax from its npm package (checksummed), served by the site itself: maths renders offline.
+$(MATHJAX): | $(STAMP)
+	$(BIN)/python -m course vendor
+
+# The browser test (tests/book/test_browser.py) drives Debian's chromium, headless.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 # Strict: warnings are errors (-W), references are checked (-n), every chapter executes
 # with its default profile and a failing cell fails the build (raise_on_error in _config.yml).
-book: $(STAMP)
+book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test: $(STAMP)
+test: $(STAMP) $(MATHJAX) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 # Unit tests and the fast notebook runs, without the book build (a minute or two).

@@ -1,4 +1,5 @@
-"""Command line for instructors: ``python -m course build …`` and ``python -m course grade …``."""
+"""Command line: ``python -m course build …`` and ``python -m course grade …`` for instructors,
+``python -m course vendor`` for the website's offline MathJax."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from .assignments import build
 from .grading import grade_folder
 from .toc import chapter_id, chapter_source, chapters
+from .vendor import vendor_mathjax
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,8 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--out", type=Path, default=Path("_build/grades"))
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
 
+    commands.add_parser("vendor", help="fetch MathJax into book/_vendor (run by make install)")
+
     args = parser.parse_args(argv)
-    if args.command == "build":
+    if args.command == "vendor":
+        print(vendor_mathjax())
+    elif args.command == "build":
         wanted = args.chapters or [chapter_id(p) for p in chapters()]
         try:
             sources = {chapter: chapter_source(chapter) for chapter in wanted}

@@ -11,6 +11,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
   loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.text`: tokens, a vocabulary and padded batches of sequences.
+* :mod:`dlutils.results`: a chapter's headline results, for the book's landing page.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
@@ -32,6 +33,7 @@ from .metrics import accuracy
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
+from .results import record_result
 from .text import (
     Vocab,
     collate_classification,
@@ -73,6 +75,7 @@ __all__ = [
     "plot_decision_boundary",
     "plot_history",
     "read_idx",
+    "record_result",
     "resolve_display",
     "save_checkpoint",
     "seed_everything",

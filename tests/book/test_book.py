@@ -7,39 +7,11 @@ each chapter took against its 60 s budget.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from harness import BUDGET_S, BUDGET_TOLERANCE, ROOT, chapter_id, chapters, toc_files
 from jupyter_cache import get_cache
-
-OUTPUT = ROOT / "_build" / "test-book"  # kept after the run, so a failure can be inspected
-
-
-@pytest.fixture(scope="module")
-def built_book():
-    shutil.rmtree(OUTPUT, ignore_errors=True)  # an empty cache: every chapter executes
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [
-            str(jupyter_book),
-            "build",
-            str(ROOT),
-            "--path-output",
-            str(OUTPUT),
-            "-W",
-            "-n",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, "the strict book build failed:\n" + log[-6000:]
-    return OUTPUT / "_build"
 
 
 @pytest.mark.book
@@ -53,9 +25,9 @@ def test_every_page_in_the_toc_is_built(built_book):
 def test_chapter_page_shows_executed_outputs_and_default_profile_is_within_budget(
     built_book, md_path, record_time
 ):
-    html = (built_book / "html" / md_path.relative_to(ROOT).with_suffix(".html")).read_text(
-        encoding="utf-8"
-    )
+    html = (
+        built_book / "html" / md_path.relative_to(ROOT).with_suffix(".html")
+    ).read_text(encoding="utf-8")
     assert "cell_output" in html, "the page has no executed outputs"
     assert "<img" in html, "the page has no figures"
     assert "Traceback" not in html
@@ -79,3 +51,21 @@ def test_run_times_page_lists_every_chapter(built_book):
     )
     for md_path in chapters():
         assert md_path.relative_to(ROOT).with_suffix("").as_posix() in html
+
+
+@pytest.mark.book
+def test_landing_page_shows_a_result_and_run_time_for_every_chapter(built_book):
+    html = (built_book / "html" / "book" / "intro.html").read_text(encoding="utf-8")
+    start = html.index("course-results")
+    table = html[start : html.index("</table>", start)]
+    rows = table.split("<tr")[2:]  # skip the header row
+    for md_path in chapters():
+        link = md_path.relative_to(ROOT / "book").with_suffix(".html").as_posix()
+        mine = [row for row in rows if link in row]
+        assert mine, f"the results table has no row for {chapter_id(md_path)}"
+        for row in mine:
+            cells = [c.split("</td>")[0] for c in row.split("<td")[1:]]
+            assert len(cells) == 6, row
+            assert any(ch.isdigit() for ch in cells[4]) and any(
+                ch.isdigit() for ch in cells[5]
+            )
