@@ -10,6 +10,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.metrics`: metrics reported next to the loss.
 * :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
   loaders, checked downloads and safe unpacking.
+* :mod:`dlutils.optim`: a test bench that records an optimiser's trajectory on a function.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
@@ -28,6 +29,7 @@ from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
 from .metrics import accuracy
+from .optim import trajectory
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
@@ -66,4 +68,5 @@ __all__ = [
     "subset",
     "to_device",
     "train_epoch",
+    "trajectory",
 ]
