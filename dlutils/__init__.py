@@ -12,6 +12,7 @@ Each module does one job and is short enough to read in a sitting:
   loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.text`: tokens, a vocabulary and padded batches of sequences.
 * :mod:`dlutils.results`: a chapter's headline results, for the book's landing page.
+* :mod:`dlutils.optim`: a test bench that records an optimiser's trajectory on a function.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
@@ -30,6 +31,7 @@ from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
 from .metrics import accuracy
+from .optim import trajectory
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
@@ -88,4 +90,5 @@ __all__ = [
     "to_device",
     "tokenize",
     "train_epoch",
+    "trajectory",
 ]
