@@ -11,9 +11,13 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
   loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
+* :mod:`dlutils.augment`: data augmentation for image batches (flips, crops, affine maps, warps,
+  colour shifts) and ``Augment``, a module that applies one in training mode only.
 """
 
+from . import augment
 from .archives import extract_archive
+from .augment import Augment
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
@@ -37,10 +41,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PROFILES",
+    "Augment",
     "DownloadError",
     "History",
     "Splits",
     "accuracy",
+    "augment",
     "autocast",
     "best_device",
     "check_profile",
