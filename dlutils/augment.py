@@ -255,7 +255,9 @@ class Augment(nn.Module):
         self.transform = transform
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """The transformed batch in training mode, the batch itself in evaluation mode."""
         return self.transform(images) if self.training else images
 
     def extra_repr(self) -> str:
+        """The transform's name, shown when the model is printed."""
         return getattr(self.transform, "__name__", repr(self.transform))
