@@ -14,9 +14,13 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.results`: a chapter's headline results, for the book's landing page.
 * :mod:`dlutils.optim`: a test bench that records an optimiser's trajectory on a function.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
+* :mod:`dlutils.augment`: data augmentation for image batches (flips, crops, affine maps, warps,
+  colour shifts) and ``Augment``, a module that applies one in training mode only.
 """
 
+from . import augment
 from .archives import extract_archive
+from .augment import Augment
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
@@ -52,11 +56,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "PROFILES",
+    "Augment",
     "DownloadError",
     "History",
     "Splits",
     "Vocab",
     "accuracy",
+    "augment",
     "autocast",
     "best_device",
     "check_profile",
