@@ -11,9 +11,23 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
   loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
+* :mod:`dlutils.boxes`: bounding boxes: formats, IoU, non-maximum suppression, anchors, RoI pooling.
+* :mod:`dlutils.shapes`: a synthetic detection data set of shapes with their boxes.
+* :mod:`dlutils.detection`: a YOLO-style detector's grid targets, loss, decoding and mAP.
 """
 
 from .archives import extract_archive
+from .boxes import (
+    anchor_shapes,
+    batched_nms,
+    box_area,
+    box_iou,
+    cxcywh_to_xyxy,
+    make_anchors,
+    nms,
+    roi_pool,
+    xyxy_to_cxcywh,
+)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
@@ -24,6 +38,14 @@ from .data import (
     split_tensors,
     subset,
 )
+from .detection import (
+    average_precision,
+    decode_grid,
+    detection_loss,
+    encode_grid,
+    grid_activate,
+    mean_average_precision,
+)
 from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
@@ -31,33 +53,51 @@ from .metrics import accuracy
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
+from .shapes import SHAPE_CLASSES, ShapesData, make_shapes
 from .train import History, autocast, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PROFILES",
+    "SHAPE_CLASSES",
     "DownloadError",
     "History",
+    "ShapesData",
     "Splits",
     "accuracy",
+    "anchor_shapes",
     "autocast",
+    "average_precision",
+    "batched_nms",
     "best_device",
+    "box_area",
+    "box_iou",
     "check_profile",
+    "cxcywh_to_xyxy",
+    "decode_grid",
+    "detection_loss",
     "download",
+    "encode_grid",
     "evaluate",
     "extract_archive",
     "fit",
     "get_device",
+    "grid_activate",
     "load_checkpoint",
     "load_digits",
     "load_fashion_mnist",
+    "make_anchors",
     "make_loaders",
+    "make_shapes",
+    "mean_average_precision",
+    "nms",
     "pick",
     "plot_decision_boundary",
     "plot_history",
     "read_idx",
     "resolve_display",
+    "roi_pool",
     "save_checkpoint",
     "seed_everything",
     "set_style",
@@ -66,4 +106,5 @@ __all__ = [
     "subset",
     "to_device",
     "train_epoch",
+    "xyxy_to_cxcywh",
 ]
