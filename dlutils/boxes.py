@@ -185,9 +185,9 @@ def roi_pool(
 def _bin_masks(start: int, end: int, bins: int, length: int, device) -> torch.Tensor:
     """Boolean ``[bins, length]``: which cells of ``start..end`` (inclusive) fall in each bin."""
     extent = max(end - start + 1, 1)
-    size = extent / bins
     p = torch.arange(bins, device=device)
-    lo = (torch.floor(p * size) + start).clamp(0, length)
-    hi = (torch.ceil((p + 1) * size) + start).clamp(0, length)
+    # floor(p * extent / bins) and ceil((p + 1) * extent / bins) in exact integer arithmetic
+    lo = (p * extent // bins + start).clamp(0, length)
+    hi = (-(-(p + 1) * extent // bins) + start).clamp(0, length)
     cells = torch.arange(length, device=device)
     return (cells[None] >= lo[:, None]) & (cells[None] < hi[:, None])
