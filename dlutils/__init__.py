@@ -14,6 +14,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.boxes`: bounding boxes: formats, IoU, non-maximum suppression, anchors, RoI pooling.
 * :mod:`dlutils.shapes`: a synthetic detection data set of shapes with their boxes.
 * :mod:`dlutils.detection`: a YOLO-style detector's grid targets, loss, decoding and mAP.
+* :mod:`dlutils.glyphs`: characters drawn in matplotlib's fonts, for one-shot learning.
 """
 
 from .archives import extract_archive
@@ -49,6 +50,7 @@ from .detection import (
 from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
+from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, Glyphs, load_glyphs
 from .metrics import accuracy
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
@@ -59,9 +61,12 @@ from .train import History, autocast, evaluate, fit, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    "GLYPH_CHARACTERS",
+    "GLYPH_FONTS",
     "PROFILES",
     "SHAPE_CLASSES",
     "DownloadError",
+    "Glyphs",
     "History",
     "ShapesData",
     "Splits",
@@ -87,6 +92,7 @@ __all__ = [
     "load_checkpoint",
     "load_digits",
     "load_fashion_mnist",
+    "load_glyphs",
     "make_anchors",
     "make_loaders",
     "make_shapes",
