@@ -16,11 +16,26 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 * :mod:`dlutils.augment`: data augmentation for image batches (flips, crops, affine maps, warps,
   colour shifts) and ``Augment``, a module that applies one in training mode only.
+* :mod:`dlutils.boxes`: bounding boxes: formats, IoU, non-maximum suppression, anchors, RoI pooling.
+* :mod:`dlutils.shapes`: a synthetic detection data set of shapes with their boxes.
+* :mod:`dlutils.detection`: a YOLO-style detector's grid targets, loss, decoding and mAP.
+* :mod:`dlutils.glyphs`: characters drawn in matplotlib's fonts, for one-shot learning.
 """
 
 from . import augment
 from .archives import extract_archive
 from .augment import Augment
+from .boxes import (
+    anchor_shapes,
+    batched_nms,
+    box_area,
+    box_iou,
+    cxcywh_to_xyxy,
+    make_anchors,
+    nms,
+    roi_pool,
+    xyxy_to_cxcywh,
+)
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
@@ -31,9 +46,18 @@ from .data import (
     split_tensors,
     subset,
 )
+from .detection import (
+    average_precision,
+    decode_grid,
+    detection_loss,
+    encode_grid,
+    grid_activate,
+    mean_average_precision,
+)
 from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
+from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, Glyphs, load_glyphs
 from .metrics import accuracy
 from .optim import trajectory
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
@@ -50,41 +74,63 @@ from .text import (
     sequence_loader,
     tokenize,
 )
+from .shapes import SHAPE_CLASSES, ShapesData, make_shapes
 from .train import History, autocast, evaluate, fit, train_epoch
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GLYPH_CHARACTERS",
+    "GLYPH_FONTS",
     "PROFILES",
     "Augment",
+    "SHAPE_CLASSES",
     "DownloadError",
+    "Glyphs",
     "History",
+    "ShapesData",
     "Splits",
     "Vocab",
     "accuracy",
     "augment",
+    "anchor_shapes",
     "autocast",
+    "average_precision",
+    "batched_nms",
     "best_device",
+    "box_area",
+    "box_iou",
     "check_profile",
     "collate_classification",
     "collate_language_model",
     "collate_seq2seq",
+    "cxcywh_to_xyxy",
+    "decode_grid",
+    "detection_loss",
     "download",
+    "encode_grid",
     "evaluate",
     "extract_archive",
     "fit",
     "get_device",
+    "grid_activate",
     "load_checkpoint",
     "load_digits",
     "load_fashion_mnist",
+    "load_glyphs",
+    "make_anchors",
     "make_loaders",
     "pad_sequences",
+    "make_shapes",
+    "mean_average_precision",
+    "nms",
     "pick",
     "plot_decision_boundary",
     "plot_history",
     "read_idx",
     "record_result",
     "resolve_display",
+    "roi_pool",
     "save_checkpoint",
     "seed_everything",
     "sequence_cross_entropy",
@@ -97,4 +143,5 @@ __all__ = [
     "tokenize",
     "train_epoch",
     "trajectory",
+    "xyxy_to_cxcywh",
 ]
