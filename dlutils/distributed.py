@@ -290,7 +290,7 @@ def print0(*args, info: DistInfo | None = None, **kwargs) -> None:
 
 
 def save_on_main(path, info: DistInfo | None = None, *, model: nn.Module, **kwargs):
-    """Write a checkpoint with :func:`dlutils.save_checkpoint` from rank 0 only, then wait.
+    """Write a checkpoint with :func:`dlutils.checkpoint.save_checkpoint` from rank 0 only, then wait.
 
     The model is unwrapped first (DDP's ``module``, ``torch.compile``'s original module), so the
     checkpoint loads into a plain model in a single process. Other processes wait at a barrier

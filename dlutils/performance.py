@@ -9,7 +9,7 @@
 * :func:`unwrap_model` finds the plain model inside ``torch.compile`` and DDP wrappers.
 
 Mixed precision lives in :mod:`dlutils.train` (``fit(amp="bf16")`` or ``amp="fp16"`` with a
-gradient scaler); pinned memory in :func:`dlutils.make_loaders` (``pin_memory=True``).
+gradient scaler); pinned memory in :func:`dlutils.data.make_loaders` (``pin_memory=True``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ def prepare_model(
     channels_last: bool = False,
     compile: bool = False,
     compile_mode: str | None = None,
+    compile_backend: str = "inductor",
 ) -> nn.Module:
     """Move ``model`` to ``device``; optionally use ``channels_last`` and ``torch.compile``.
 
@@ -50,7 +51,8 @@ def prepare_model(
     prefer for convolutions; it changes no value, only the order of the numbers in memory.
     ``compile=True`` returns ``torch.compile(model)``, which shares its parameters with
     ``model``; the first calls are slow (compilation), later ones faster. Save checkpoints of
-    the original model (or use :func:`unwrap_model`).
+    the original model (or use :func:`unwrap_model`). ``compile_backend="eager"`` captures the
+    graph without generating code: a quick check that a model compiles, with no speed-up.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, not {type(model).__name__}")
@@ -61,7 +63,7 @@ def prepare_model(
     if compile:
         if not hasattr(torch, "compile"):
             raise RuntimeError("torch.compile needs PyTorch 2.0 or newer")
-        model = torch.compile(model, mode=compile_mode)
+        model = torch.compile(model, mode=compile_mode, backend=compile_backend)
     return model
 
 

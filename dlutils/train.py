@@ -287,7 +287,7 @@ def fit(
 
     ``channels_last=True`` stores the model's 4-D weights and the input images in the
     channels_last memory format, which convolutions on recent GPUs run faster (the values do not
-    change). For ``torch.compile`` pass a compiled model (:func:`dlutils.prepare_model`).
+    change). For ``torch.compile`` pass a compiled model (:func:`dlutils.performance.prepare_model`).
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")

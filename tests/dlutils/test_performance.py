@@ -20,6 +20,15 @@ def test_prepare_model_channels_last_changes_layout_not_values():
     torch.testing.assert_close(fast(to_channels_last(x)), expected)
 
 
+def test_prepare_model_can_compile():
+    torch.manual_seed(0)
+    plain = conv_net()
+    x = torch.randn(3, 1, 4, 4)
+    compiled = prepare_model(plain, "cpu", compile=True, compile_backend="eager")
+    torch.testing.assert_close(compiled(x), plain(x))
+    assert unwrap_model(compiled) is plain
+
+
 def test_prepare_model_rejects_non_modules():
     with pytest.raises(TypeError, match="nn.Module"):
         prepare_model(lambda x: x, "cpu")
