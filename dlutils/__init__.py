@@ -12,7 +12,8 @@ Each module does one job and is short enough to read in a sitting:
   loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 * :mod:`dlutils.performance`: ``channels_last``, ``torch.compile``, and honest throughput timing.
-* :mod:`dlutils.distributed`: data-parallel training with DDP under ``torchrun``.
+* :mod:`dlutils.distributed`: data-parallel training with DDP under ``torchrun``;
+  :mod:`dlutils.train_ddp` is an example script that uses it.
 """
 
 from .archives import extract_archive

@@ -17,7 +17,7 @@ from torch import nn
 import dlutils as dl
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "book" / "appendices" / "scripts" / "train_ddp.py"
+SCRIPT = ["-m", "dlutils.train_ddp"]  # the appendix's example script, shipped with dlutils
 ARGS = ["--epochs", "2", "--cpu"]
 
 
@@ -37,7 +37,7 @@ def _run(command: list[str]) -> list[dict]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ddp")
-    single = _run([sys.executable, str(SCRIPT), "--out", str(folder / "single"), *ARGS])
+    single = _run([sys.executable, *SCRIPT, "--out", str(folder / "single"), *ARGS])
     torchrun = [
         sys.executable,
         "-m",
@@ -47,7 +47,7 @@ def runs(tmp_path_factory):
         "--master_addr=127.0.0.1",
         f"--master_port={dl.free_port()}",
     ]
-    ddp = _run([*torchrun, str(SCRIPT), "--out", str(folder / "ddp"), *ARGS])
+    ddp = _run([*torchrun, *SCRIPT, "--out", str(folder / "ddp"), *ARGS])
     return folder, single, ddp
 
 

@@ -1,7 +1,10 @@
 """Train an MLP on the digits with data parallelism: the same script for 1 or N processes.
 
-One process:      python train_ddp.py --out runs/single
-Two processes:    torchrun --nproc_per_node=2 train_ddp.py --out runs/ddp
+The example script of the appendix "GPUs and scale", shipped with the package so that it runs
+wherever ``dlutils`` is installed:
+
+One process:      python -m dlutils.train_ddp --out runs/single
+Two processes:    torchrun --nproc_per_node=2 -m dlutils.train_ddp --out runs/ddp
 
 Each process reads its share of every global batch (``--global-batch`` examples split evenly
 over the processes), DistributedDataParallel averages the gradients, and every process takes the
