@@ -20,6 +20,9 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.shapes`: a synthetic detection data set of shapes with their boxes.
 * :mod:`dlutils.detection`: a YOLO-style detector's grid targets, loss, decoding and mAP.
 * :mod:`dlutils.glyphs`: characters drawn in matplotlib's fonts, for one-shot learning.
+* :mod:`dlutils.performance`: ``channels_last``, ``torch.compile``, and honest throughput timing.
+* :mod:`dlutils.distributed`: data-parallel training with DDP under ``torchrun``;
+  :mod:`dlutils.train_ddp` is an example script that uses it.
 """
 
 from . import augment
@@ -55,11 +58,35 @@ from .detection import (
     mean_average_precision,
 )
 from .device import best_device, get_device, to_device
+from .distributed import (
+    DistInfo,
+    ShardSampler,
+    all_reduce_sums,
+    barrier,
+    current_info,
+    distributed_loader,
+    free_port,
+    global_mean,
+    print0,
+    save_on_main,
+    set_epoch,
+    setup_distributed,
+    sharded_loader,
+    teardown_distributed,
+    wrap_ddp,
+)
 from .display import resolve_display
 from .downloads import DownloadError, download
 from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, Glyphs, load_glyphs
 from .metrics import accuracy
 from .optim import trajectory
+from .performance import (
+    measure_throughput,
+    prepare_model,
+    synchronize,
+    to_channels_last,
+    unwrap_model,
+)
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
@@ -80,22 +107,26 @@ from .train import History, autocast, evaluate, fit, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    "Augment",
+    "DistInfo",
+    "DownloadError",
     "GLYPH_CHARACTERS",
     "GLYPH_FONTS",
-    "PROFILES",
-    "Augment",
-    "SHAPE_CLASSES",
-    "DownloadError",
     "Glyphs",
     "History",
+    "PROFILES",
+    "SHAPE_CLASSES",
     "ShapesData",
+    "ShardSampler",
     "Splits",
     "Vocab",
     "accuracy",
-    "augment",
+    "all_reduce_sums",
     "anchor_shapes",
+    "augment",
     "autocast",
     "average_precision",
+    "barrier",
     "batched_nms",
     "best_device",
     "box_area",
@@ -104,15 +135,19 @@ __all__ = [
     "collate_classification",
     "collate_language_model",
     "collate_seq2seq",
+    "current_info",
     "cxcywh_to_xyxy",
     "decode_grid",
     "detection_loss",
+    "distributed_loader",
     "download",
     "encode_grid",
     "evaluate",
     "extract_archive",
     "fit",
+    "free_port",
     "get_device",
+    "global_mean",
     "grid_activate",
     "load_checkpoint",
     "load_digits",
@@ -120,28 +155,40 @@ __all__ = [
     "load_glyphs",
     "make_anchors",
     "make_loaders",
-    "pad_sequences",
     "make_shapes",
     "mean_average_precision",
+    "measure_throughput",
     "nms",
+    "pad_sequences",
     "pick",
     "plot_decision_boundary",
     "plot_history",
+    "prepare_model",
+    "print0",
     "read_idx",
     "record_result",
     "resolve_display",
     "roi_pool",
     "save_checkpoint",
+    "save_on_main",
     "seed_everything",
     "sequence_cross_entropy",
     "sequence_loader",
+    "set_epoch",
     "set_style",
+    "setup_distributed",
+    "sharded_loader",
     "show_images",
     "split_tensors",
     "subset",
+    "synchronize",
+    "teardown_distributed",
+    "to_channels_last",
     "to_device",
     "tokenize",
     "train_epoch",
     "trajectory",
+    "unwrap_model",
+    "wrap_ddp",
     "xyxy_to_cxcywh",
 ]

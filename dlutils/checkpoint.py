@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .performance import unwrap_model
+
 FORMAT = "dlutils-checkpoint-1"
 
 
@@ -62,7 +64,8 @@ def save_checkpoint(
     """Write a checkpoint to ``path`` atomically and return the path.
 
     ``generator`` is the training DataLoader's shuffling generator (``loader.generator``), if any;
-    ``scaler`` the gradient scaler of fp16 training.
+    ``scaler`` the gradient scaler of fp16 training. A model wrapped by DDP or ``torch.compile``
+    is saved as the plain model inside, so the checkpoint loads into a plain model.
     """
     path = Path(path)
     folder = path.parent
@@ -75,7 +78,7 @@ def save_checkpoint(
     state = {
         "format": FORMAT,
         "epoch": epoch,
-        "model": model.state_dict(),
+        "model": unwrap_model(model).state_dict(),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
         "scaler": scaler.state_dict() if scaler is not None else None,
@@ -129,7 +132,7 @@ def load_checkpoint(
         ) from error
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise ValueError(f"{path} is not a dlutils checkpoint")
-    model.load_state_dict(state["model"])
+    unwrap_model(model).load_state_dict(state["model"])
     for name, target in (("optimizer", optimizer), ("scheduler", scheduler), ("scaler", scaler)):
         if target is not None:
             if state.get(name) is None:
