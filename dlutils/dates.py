@@ -23,7 +23,7 @@ FIRST, LAST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
 def format_pair(
     day: datetime.date, locale: str = "en", fmt: str = "long"
 ) -> tuple[str, str]:
-    """The pair ``(day written in ``locale`` with Babel's ``fmt`` format, day in ISO form)``."""
+    """The pair (``day`` written in ``locale`` with Babel's ``fmt`` format, ``day`` in ISO form)."""
     if not isinstance(day, datetime.date):
         raise TypeError(f"day must be a datetime.date, got {type(day).__name__}")
     if fmt not in ("full", "long", "medium", "short"):
