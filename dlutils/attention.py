@@ -1,7 +1,7 @@
 """Attention from scratch: masks, masked softmax, additive and scaled dot-product attention.
 
 Masks follow PyTorch's convention for boolean ``attn_mask`` in
-:func:`torch.nn.functional.scaled_dot_product_attention`: ``True`` means *may attend*, ``False``
+``torch.nn.functional.scaled_dot_product_attention``: ``True`` means *may attend*, ``False``
 means *hidden*. (``nn.MultiheadAttention``'s ``key_padding_mask`` uses the opposite convention:
 there ``True`` means *ignore*.)
 """
@@ -98,6 +98,7 @@ class AdditiveAttention(nn.Module):
         self.v = nn.Linear(hidden_size, 1, bias=False)
 
     def forward(self, queries, keys, values, mask=None):
+        """The attention output ``[B, n_q, d_v]`` and weights ``[B, n_q, n_k]``."""
         if queries.dim() != 3 or keys.dim() != 3:
             raise ValueError(
                 "AdditiveAttention expects queries [batch, n_q, d_q] and keys [batch, n_k, d_k], "

@@ -32,6 +32,7 @@ class GRUEncoder(nn.Module):
         self.rnn = nn.GRU(embed_size, hidden_size, batch_first=True)
 
     def forward(self, source: torch.Tensor, lengths: torch.Tensor):
+        """All hidden states ``[B, S, H]`` and the last real one of each row ``[B, H]``."""
         outputs, _ = self.rnn(self.embedding(source))
         # Padding comes after the real tokens, so the state at length - 1 has not seen any.
         last = outputs[torch.arange(len(source), device=source.device), lengths.to(source.device) - 1]
@@ -61,6 +62,7 @@ class Seq2Seq(nn.Module):
         return self.output(outputs), (hidden[0], context)
 
     def forward(self, source, source_lengths, decoder_inputs):
+        """Logits ``[B, T, V]`` for teacher-forced ``decoder_inputs``."""
         return self.decode(decoder_inputs, self.encode(source, source_lengths))[0]
 
     def step(self, prefixes, state):
@@ -103,6 +105,7 @@ class AttentionSeq2Seq(nn.Module):
         return torch.stack(logits, 1), torch.stack(weights, 1), (hidden, memory, mask)
 
     def forward(self, source, source_lengths, decoder_inputs):
+        """Logits ``[B, T, V]`` for teacher-forced ``decoder_inputs``."""
         return self.decode(decoder_inputs, self.encode(source, source_lengths))[0]
 
     def step(self, prefixes, state):
