@@ -13,6 +13,11 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.text`: tokens, a vocabulary and padded batches of sequences.
 * :mod:`dlutils.results`: a chapter's headline results, for the book's landing page.
 * :mod:`dlutils.optim`: a test bench that records an optimiser's trajectory on a function.
+* :mod:`dlutils.attention`: masks, masked softmax, additive and scaled dot-product attention.
+* :mod:`dlutils.decoding`: greedy decoding and beam search through a model's step function.
+* :mod:`dlutils.bleu`: sentence and corpus BLEU with the brevity penalty.
+* :mod:`dlutils.dates`: the date-format translation data set (Babel).
+* :mod:`dlutils.seq2seq`: GRU encoder-decoders with and without attention, and ``translate``.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 * :mod:`dlutils.augment`: data augmentation for image batches (flips, crops, affine maps, warps,
   colour shifts) and ``Augment``, a module that applies one in training mode only.
@@ -39,6 +44,14 @@ from .boxes import (
     roi_pool,
     xyxy_to_cxcywh,
 )
+from .attention import (
+    AdditiveAttention,
+    causal_mask,
+    masked_softmax,
+    padding_mask,
+    scaled_dot_product_attention,
+)
+from .bleu import brevity_penalty, corpus_bleu, modified_precision, ngrams, sentence_bleu
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import (
     Splits,
@@ -57,6 +70,8 @@ from .detection import (
     grid_activate,
     mean_average_precision,
 )
+from .dates import date_splits, format_pair
+from .decoding import beam_search, greedy_decode, select_state
 from .device import best_device, get_device, to_device
 from .distributed import (
     DistInfo,
@@ -91,6 +106,7 @@ from .plot import plot_decision_boundary, plot_history, set_style, show_images
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
 from .results import record_result
+from .seq2seq import AttentionSeq2Seq, GRUEncoder, Seq2Seq, translate
 from .text import (
     Vocab,
     collate_classification,
@@ -107,15 +123,19 @@ from .train import History, autocast, evaluate, fit, train_epoch
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdditiveAttention",
+    "AttentionSeq2Seq",
     "Augment",
     "DistInfo",
     "DownloadError",
     "GLYPH_CHARACTERS",
     "GLYPH_FONTS",
+    "GRUEncoder",
     "Glyphs",
     "History",
     "PROFILES",
     "SHAPE_CLASSES",
+    "Seq2Seq",
     "ShapesData",
     "ShardSampler",
     "Splits",
@@ -128,15 +148,20 @@ __all__ = [
     "average_precision",
     "barrier",
     "batched_nms",
+    "beam_search",
     "best_device",
     "box_area",
     "box_iou",
+    "brevity_penalty",
+    "causal_mask",
     "check_profile",
     "collate_classification",
     "collate_language_model",
     "collate_seq2seq",
+    "corpus_bleu",
     "current_info",
     "cxcywh_to_xyxy",
+    "date_splits",
     "decode_grid",
     "detection_loss",
     "distributed_loader",
@@ -145,9 +170,11 @@ __all__ = [
     "evaluate",
     "extract_archive",
     "fit",
+    "format_pair",
     "free_port",
     "get_device",
     "global_mean",
+    "greedy_decode",
     "grid_activate",
     "load_checkpoint",
     "load_digits",
@@ -156,10 +183,14 @@ __all__ = [
     "make_anchors",
     "make_loaders",
     "make_shapes",
+    "masked_softmax",
     "mean_average_precision",
     "measure_throughput",
+    "modified_precision",
+    "ngrams",
     "nms",
     "pad_sequences",
+    "padding_mask",
     "pick",
     "plot_decision_boundary",
     "plot_history",
@@ -171,7 +202,10 @@ __all__ = [
     "roi_pool",
     "save_checkpoint",
     "save_on_main",
+    "scaled_dot_product_attention",
     "seed_everything",
+    "select_state",
+    "sentence_bleu",
     "sequence_cross_entropy",
     "sequence_loader",
     "set_epoch",
@@ -188,6 +222,7 @@ __all__ = [
     "tokenize",
     "train_epoch",
     "trajectory",
+    "translate",
     "unwrap_model",
     "wrap_ddp",
     "xyxy_to_cxcywh",

@@ -2,7 +2,7 @@
 
 The sequence chapters (RNNs, embeddings, seq2seq, attention, the Transformer) all turn strings into
 lists of integer ids with a :class:`Vocab`, then pad a batch of those lists into one rectangular
-tensor. The ``collate_*`` functions build the batches that :func:`dlutils.fit` expects: a pair
+tensor. The ``collate_*`` functions build the batches that :func:`dlutils.train.fit` expects: a pair
 ``(inputs, targets)`` where ``inputs`` may be a tuple spread over the model's arguments.
 """
 
