@@ -11,6 +11,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.data`, :mod:`dlutils.downloads` and :mod:`dlutils.archives`: data sets, splits,
   loaders, checked downloads and safe unpacking.
 * :mod:`dlutils.text`: tokens, a vocabulary and padded batches of sequences.
+* :mod:`dlutils.names`: real surname lists (US census; surnames by language, from Faker).
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 """
 
@@ -28,8 +29,15 @@ from .data import (
 from .device import best_device, get_device, to_device
 from .display import resolve_display
 from .downloads import DownloadError, download
-from .metrics import accuracy
-from .plot import plot_decision_boundary, plot_history, set_style, show_images
+from .metrics import accuracy, confusion_matrix
+from .names import load_surname_origins, load_us_surnames
+from .plot import (
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_history,
+    set_style,
+    show_images,
+)
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
 from .text import (
@@ -59,6 +67,7 @@ __all__ = [
     "collate_classification",
     "collate_language_model",
     "collate_seq2seq",
+    "confusion_matrix",
     "download",
     "evaluate",
     "extract_archive",
@@ -67,9 +76,12 @@ __all__ = [
     "load_checkpoint",
     "load_digits",
     "load_fashion_mnist",
+    "load_surname_origins",
+    "load_us_surnames",
     "make_loaders",
     "pad_sequences",
     "pick",
+    "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_history",
     "read_idx",
