@@ -18,6 +18,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.bleu`: sentence and corpus BLEU with the brevity penalty.
 * :mod:`dlutils.dates`: the date-format translation data set (Babel).
 * :mod:`dlutils.seq2seq`: GRU encoder-decoders with and without attention, and ``translate``.
+* :mod:`dlutils.names`: real surname lists (US census; surnames by language, from Faker).
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 * :mod:`dlutils.augment`: data augmentation for image batches (flips, crops, affine maps, warps,
   colour shifts) and ``Augment``, a module that applies one in training mode only.
@@ -103,6 +104,15 @@ from .performance import (
     unwrap_model,
 )
 from .plot import plot_decision_boundary, plot_history, set_style, show_images
+from .metrics import accuracy, confusion_matrix
+from .names import load_surname_origins, load_us_surnames
+from .plot import (
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_history,
+    set_style,
+    show_images,
+)
 from .profiles import PROFILES, check_profile, pick
 from .reproducibility import seed_everything
 from .results import record_result
@@ -158,6 +168,7 @@ __all__ = [
     "collate_classification",
     "collate_language_model",
     "collate_seq2seq",
+    "confusion_matrix",
     "corpus_bleu",
     "current_info",
     "cxcywh_to_xyxy",
@@ -180,6 +191,8 @@ __all__ = [
     "load_digits",
     "load_fashion_mnist",
     "load_glyphs",
+    "load_surname_origins",
+    "load_us_surnames",
     "make_anchors",
     "make_loaders",
     "make_shapes",
@@ -192,6 +205,7 @@ __all__ = [
     "pad_sequences",
     "padding_mask",
     "pick",
+    "plot_confusion_matrix",
     "plot_decision_boundary",
     "plot_history",
     "prepare_model",

@@ -167,3 +167,30 @@ def plot_decision_boundary(
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_confusion_matrix(
+    matrix, labels: Sequence[str], *, normalize: bool = True, title: str = "Confusion matrix"
+) -> plt.Figure:
+    """Draw a confusion matrix (rows: true class, columns: predicted class).
+
+    With ``normalize`` each row is divided by its total, so the diagonal shows each class's recall.
+    """
+    counts = np.asarray(matrix.cpu() if isinstance(matrix, torch.Tensor) else matrix, dtype=float)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"matrix must be square, got shape {counts.shape}")
+    if len(labels) != counts.shape[0]:
+        raise ValueError(f"got {len(labels)} labels for a {counts.shape[0]}-class matrix")
+    values = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    size = 1.2 + 0.42 * len(labels)
+    fig, ax = plt.subplots(figsize=(size + 1.2, size))
+    image = ax.imshow(values, cmap="Blues", vmin=0)
+    ax.set_xticks(range(len(labels)), labels, rotation=90)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.grid(False)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="fraction of the true class" if normalize else "count")
+    fig.tight_layout()
+    return fig

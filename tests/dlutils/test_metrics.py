@@ -58,3 +58,29 @@ def test_accuracy_rejects_mismatched_lengths():
 def test_accuracy_of_nothing_is_undefined():
     with pytest.raises(ValueError, match="zero examples"):
         accuracy(torch.zeros(0, 4), torch.zeros(0, dtype=torch.long))
+
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns():
+    from dlutils.metrics import confusion_matrix
+
+    targets = torch.tensor([0, 0, 1, 2, 2, 2])
+    predicted = torch.tensor([0, 1, 1, 2, 0, 2])
+    matrix = confusion_matrix(predicted, targets, 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    scores = torch.nn.functional.one_hot(predicted, 3).float()
+    assert torch.equal(confusion_matrix(scores, targets, 3), matrix)
+
+
+def test_confusion_matrix_rejects_bad_input():
+    import pytest
+
+    from dlutils.metrics import confusion_matrix
+
+    with pytest.raises(ValueError, match="n_classes"):
+        confusion_matrix(torch.tensor([0]), torch.tensor([0]), 0)
+    with pytest.raises(ValueError, match="outside"):
+        confusion_matrix(torch.tensor([3]), torch.tensor([0]), 3)
+    with pytest.raises(ValueError, match="shapes"):
+        confusion_matrix(torch.tensor([0, 1]), torch.tensor([0]), 2)
+    with pytest.raises(TypeError, match="two tensors"):
+        confusion_matrix([0], torch.tensor([0]), 2)

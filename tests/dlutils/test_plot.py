@@ -228,3 +228,23 @@ def test_decision_boundary_rejects_mismatched_labels():
         plot_decision_boundary(lambda p: p[:, 0] > 0, X, y[:-1])
     with pytest.raises(ValueError, match="one label per point"):
         plot_decision_boundary(lambda p: p[:, 0] > 0, X, y.unsqueeze(1))
+
+
+def test_plot_confusion_matrix_has_labels_title_and_normalised_rows():
+    from dlutils import plot_confusion_matrix
+
+    fig = plot_confusion_matrix(torch.tensor([[3, 1], [0, 2]]), ["a", "b"], title="T")
+    ax = fig.axes[0]
+    assert ax.get_title() == "T"
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.75, 0.25], [0.0, 1.0]])
+    plt.close(fig)
+
+
+def test_plot_confusion_matrix_rejects_bad_input():
+    from dlutils import plot_confusion_matrix
+
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.zeros((2, 3)), ["a", "b"])
+    with pytest.raises(ValueError, match="labels"):
+        plot_confusion_matrix(np.zeros((2, 2)), ["a"])
