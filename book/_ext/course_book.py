@@ -129,11 +129,18 @@ def build_table(app, fromdocname: str) -> nodes.table:
                 _cell(nodes.Text(record["model"])),
                 _cell(nodes.Text(record["data"])),
                 _cell(nodes.Text(record["metric"])),
-                _cell(nodes.Text(f"{record['value']:.3g}")),
+                _cell(nodes.Text(format_value(record["value"]))),
                 _cell(nodes.Text("–" if runtime is None else f"{runtime:.0f}")),
             ]
             body += nodes.row("", *row)
     return table
+
+
+def format_value(value: float) -> str:
+    """Three decimals for fractions (0.950, 1.000), three significant digits otherwise."""
+    if 0.01 <= abs(value) <= 1:
+        return f"{value:.3f}"
+    return f"{value:.3g}"
 
 
 def fill_results_tables(app, doctree, fromdocname):
