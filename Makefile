@@ -11,7 +11,7 @@ MATHJAX := book/_vendor/mathjax/VERSION
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install book test test-quick sync expected lab bench assignments grade clean
+.PHONY: install book test test-quick gpu-check sync expected lab bench assignments grade clean
 
 install: $(STAMP) $(MATHJAX)
 
@@ -37,9 +37,16 @@ book: $(STAMP) $(MATHJAX)
 test: $(STAMP) $(MATHJAX) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
-# Unit tests and the fast notebook runs, without the book build (a minute or two).
+# Unit tests and the fast notebook runs, without the book build and the clean-environment
+# packaging and Colab tests (a minute or two).
 test-quick: $(STAMP)
-	$(BIN)/python -m pytest -m "not book"
+	$(BIN)/python -m pytest -m "not book and not packaging and not colab"
+
+# On a machine with an NVIDIA GPU: run every chapter (default profile) with device="cuda" and
+# report, chapter by chapter, ok or the failing cell, the time and the recorded results.
+# Options go through ARGS, e.g. make gpu-check ARGS="--chapters attention/seq2seq".
+gpu-check: $(STAMP)
+	$(BIN)/python -m tests.gpu_check $(ARGS)
 
 # Rewrite every chapter's .ipynb twin from its .md source (outputs stripped), after pointing each
 # chapter's Colab cell at the repository named in _config.yml.

@@ -19,6 +19,7 @@ Each module does one job and is short enough to read in a sitting:
 * :mod:`dlutils.dates`: the date-format translation data set (Babel).
 * :mod:`dlutils.seq2seq`: GRU encoder-decoders with and without attention, and ``translate``.
 * :mod:`dlutils.names`: real surname lists (US census; surnames by language, from Faker).
+* :mod:`dlutils.extras`: imports the packages that only some chapters need, when first used.
 * :mod:`dlutils.plot` and :mod:`dlutils.display`: figures and training progress.
 * :mod:`dlutils.augment`: data augmentation for image batches (flips, crops, affine maps, warps,
   colour shifts) and ``Augment``, a module that applies one in training mode only.

@@ -77,14 +77,14 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float = 0.5) -
         raise ValueError(f"iou_threshold must be between 0 and 1, got {iou_threshold}")
     order = torch.argsort(scores, descending=True, stable=True)
     iou = box_iou(boxes[order], boxes[order])
-    suppressed = torch.zeros(len(order), dtype=torch.bool)
+    suppressed = torch.zeros(len(order), dtype=torch.bool, device=boxes.device)
     keep = []
     for i in range(len(order)):
         if suppressed[i]:
             continue
         keep.append(i)
         suppressed |= iou[i] > iou_threshold
-    return order[torch.tensor(keep, dtype=torch.long)]
+    return order[torch.tensor(keep, dtype=torch.long, device=order.device)]
 
 
 def batched_nms(
@@ -96,7 +96,7 @@ def batched_nms(
     if not isinstance(labels, torch.Tensor) or labels.shape != boxes.shape[:1]:
         raise ValueError(f"labels must be a tensor of shape [{boxes.shape[0]}], one per box")
     if len(boxes) == 0:
-        return torch.zeros(0, dtype=torch.long)
+        return torch.zeros(0, dtype=torch.long, device=boxes.device)
     # Shift each class to its own region of the plane, far from the others.
     offset = labels.to(boxes.dtype)[:, None] * (boxes.max() - boxes.min() + 1)
     return nms(boxes + offset, scores, iou_threshold)

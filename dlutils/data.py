@@ -43,7 +43,7 @@ def split_tensors(
     if valid_fraction + test_fraction >= 1:
         raise ValueError("valid_fraction + test_fraction must leave some examples for training")
     index = np.arange(X.shape[0])
-    labels = y.numpy()
+    labels = y.cpu().numpy()
     rest, test = train_test_split(
         index, test_size=test_fraction, stratify=labels, random_state=seed
     )

@@ -13,7 +13,7 @@ import datetime
 import random
 from collections.abc import Sequence
 
-from babel.dates import format_date
+from .extras import require
 
 LOCALES = ("en", "fr", "de", "es", "it")
 FORMATS = ("full", "long", "medium")
@@ -28,7 +28,8 @@ def format_pair(
         raise TypeError(f"day must be a datetime.date, got {type(day).__name__}")
     if fmt not in ("full", "long", "medium", "short"):
         raise ValueError(f"fmt must be 'full', 'long', 'medium' or 'short', got {fmt!r}")
-    return format_date(day, format=fmt, locale=locale), day.isoformat()
+    babel_dates = require("babel.dates", "dlutils.dates")  # an extra, imported when used
+    return babel_dates.format_date(day, format=fmt, locale=locale), day.isoformat()
 
 
 def _check_choices(name: str, values: Sequence[str], allowed: Sequence[str]) -> None:

@@ -7,6 +7,9 @@ fine, ``None`` too). It returns scores for the next token, ``[k, vocab]`` (logit
 log-probabilities: both are normalised here with ``log_softmax``), and the updated state. An RNN
 reads only ``prefixes[:, -1]`` and carries its hidden state; a Transformer decoder reads the whole
 prefix and carries the encoder's output.
+
+The prefixes are made on ``device``; by default that is the device of the state's tensors (the
+CPU when the state holds none), so decoding runs where the model's outputs are.
 """
 
 from __future__ import annotations
@@ -31,6 +34,27 @@ def select_state(state, index: torch.Tensor):
     raise TypeError(
         f"the decoding state must hold tensors (in tuples, lists or dicts), got {type(state).__name__}"
     )
+
+
+def _state_device(state) -> torch.device | None:
+    """The device of the first tensor in ``state``, or None when it holds no tensor."""
+    if isinstance(state, torch.Tensor):
+        return state.device
+    if isinstance(state, dict):
+        state = list(state.values())
+    if isinstance(state, (tuple, list)):
+        for part in state:
+            found = _state_device(part)
+            if found is not None:
+                return found
+    return None
+
+
+def _pick_device(device, state) -> torch.device:
+    """``device`` when given, else where the state's tensors are (the CPU if it has none)."""
+    if device is not None:
+        return torch.device(device)
+    return _state_device(state) or torch.device("cpu")
 
 
 def _check(max_len: int, batch_size: int = 1) -> None:
@@ -59,7 +83,7 @@ def greedy_decode(
     bos_id: int,
     eos_id: int,
     max_len: int,
-    device: torch.device | str = "cpu",
+    device: torch.device | str | None = None,
 ) -> tuple[list[list[int]], torch.Tensor]:
     """Pick the most probable token at every step, for a batch of ``batch_size`` sequences.
 
@@ -67,6 +91,7 @@ def greedy_decode(
     tokens if no ``<eos>`` came) and the log-probability of each, ``<eos>`` included.
     """
     _check(max_len, batch_size)
+    device = _pick_device(device, state)
     prefixes = torch.full((batch_size, 1), bos_id, dtype=torch.long, device=device)
     log_prob = torch.zeros(batch_size, device=device)
     done = torch.zeros(batch_size, dtype=torch.bool, device=device)
@@ -95,7 +120,7 @@ def beam_search(
     max_len: int,
     beam_width: int = 3,
     length_penalty: float = 0.0,
-    device: torch.device | str = "cpu",
+    device: torch.device | str | None = None,
 ) -> list[tuple[list[int], float, float]]:
     """Beam search for one sequence; ``state`` has batch size 1.
 
@@ -114,6 +139,7 @@ def beam_search(
         raise ValueError(f"beam_width must be a positive integer, got {beam_width!r}")
     if length_penalty < 0:
         raise ValueError(f"length_penalty must be >= 0, got {length_penalty}")
+    device = _pick_device(device, state)
     prefixes = torch.full((1, 1), bos_id, dtype=torch.long, device=device)
     log_prob = torch.zeros(1, device=device)
     finished: list[tuple[list[int], float, float]] = []

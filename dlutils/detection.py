@@ -35,7 +35,7 @@ def encode_grid(
     if len(labels) and not 0 <= int(labels.min()) <= int(labels.max()) < num_classes:
         raise ValueError(f"labels must lie in 0..{num_classes - 1}, got {labels.tolist()}")
     cell = image_size / grid_size
-    target = torch.zeros(grid_size, grid_size, 5 + num_classes)
+    target = torch.zeros(grid_size, grid_size, 5 + num_classes, device=boxes.device)
     for (x1, y1, x2, y2), label in zip(boxes.tolist(), labels.tolist()):
         cx, cy = (x1 + x2) / 2 / cell, (y1 + y2) / 2 / cell
         col, row = min(int(cx), grid_size - 1), min(int(cy), grid_size - 1)
@@ -118,8 +118,9 @@ def detection_loss(
 def average_precision(recall: torch.Tensor, precision: torch.Tensor) -> float:
     """Area under a precision-recall curve, with precision made non-increasing (all-point
     interpolation, as in PASCAL VOC from 2010 on). ``recall`` must be non-decreasing."""
-    r = torch.cat((torch.tensor([0.0]), recall.float(), torch.tensor([1.0])))
-    p = torch.cat((torch.tensor([0.0]), precision.float(), torch.tensor([0.0])))
+    zero, one = recall.new_zeros(1, dtype=torch.float32), recall.new_ones(1, dtype=torch.float32)
+    r = torch.cat((zero, recall.float(), one))
+    p = torch.cat((zero, precision.float(), zero))
     p = p.flip(0).cummax(0).values.flip(0)  # the envelope: best precision at this recall or more
     return float(((r[1:] - r[:-1]) * p[1:]).sum())
 
@@ -152,7 +153,7 @@ def mean_average_precision(
             mine = pred["labels"] == c
             boxes, scores = pred["boxes"][mine], pred["scores"][mine]
             order = torch.argsort(scores, descending=True, stable=True)
-            matched = torch.zeros(len(true_boxes), dtype=torch.bool)
+            matched = torch.zeros(len(true_boxes), dtype=torch.bool, device=true_boxes.device)
             iou = box_iou(boxes[order], true_boxes) if len(true_boxes) else None
             for rank, i in enumerate(order.tolist()):
                 hit = False

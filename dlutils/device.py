@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import itertools
+import os
 import re
 from collections.abc import Mapping
 
 import torch
 
 _DEVICE_NAME = re.compile(r"^(cpu(:0)?|mps|cuda(:\d+)?)$")
+_TOLD: set[str] = set()  # the accelerators whose notice this process has printed
 
 
 def best_device() -> torch.device:
@@ -24,6 +27,9 @@ def get_device(name: str | torch.device = "auto") -> torch.device:
     """Turn a user's choice into a device, checking that it exists on this machine.
 
     ``"auto"`` picks :func:`best_device`; ``"cpu"``, ``"cuda"``, ``"cuda:1"`` and ``"mps"`` force one.
+    The first time a GPU is chosen, a line says that the numbers will differ a little from the
+    book's, which a CPU computed; on the CPU nothing is printed, and PyTorch is set to one thread
+    unless the environment variable ``OMP_NUM_THREADS`` names a number.
     """
     if isinstance(name, torch.device):
         name = str(name)
@@ -33,7 +39,7 @@ def get_device(name: str | torch.device = "auto") -> torch.device:
         )
     name = name.strip().lower()
     if name == "auto":
-        return best_device()
+        return _prepare(best_device())
     if not _DEVICE_NAME.match(name):
         raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
     if name.startswith("cuda"):
@@ -53,7 +59,32 @@ def get_device(name: str | torch.device = "auto") -> torch.device:
             "device 'mps' was asked for, but Apple's Metal backend is not available here; "
             "use device='auto' or 'cpu'"
         )
-    return torch.device(name)
+    return _prepare(torch.device(name))
+
+
+def _prepare(device: torch.device) -> torch.device:
+    """Say once per process and accelerator that results there differ from the book's; on the
+    CPU, use one thread unless ``OMP_NUM_THREADS`` asks for another number.
+
+    Why one thread: the course's models are small, so a second thread saves little on an idle
+    machine, but on a busy one every parallel step waits for a thread that is not running, and a
+    chapter slows down many times over (benchmarks/README.md has the measurements).
+    """
+    if device.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)
+    if device.type != "cpu" and device.type not in _TOLD:
+        _TOLD.add(device.type)
+        print(
+            f"Running on {device.type.upper()}: the numbers printed will differ a little from the "
+            "book's, which a CPU computed (GPU kernels round differently)."
+        )
+    return device
+
+
+def _module_device(module: torch.nn.Module) -> torch.device:
+    """Where a module's parameters (or buffers) are; the CPU for a module without any."""
+    first = next(itertools.chain(module.parameters(), module.buffers()), None)
+    return torch.device("cpu") if first is None else first.device
 
 
 def to_device(batch, device: torch.device | str, non_blocking: bool = False):

@@ -15,6 +15,8 @@ import importlib
 import unicodedata
 from pathlib import Path
 
+from .extras import require
+
 #: Faker locales with Latin-script surname lists of at least 100 entries, and the language each
 #: stands for.
 SURNAME_LOCALES = {
@@ -38,23 +40,19 @@ SURNAME_LOCALES = {
 
 def load_us_surnames() -> list[str]:
     """The surnames of the ``names`` package (US census 1990), lower-case, most frequent first."""
-    try:
-        import names
-    except ImportError as error:  # pragma: no cover - the course pins the package
-        raise ImportError(
-            "load_us_surnames needs the 'names' package: pip install names"
-        ) from error
+    names = require("names", "load_us_surnames")
     path = Path(names.__file__).parent / "dist.all.last"
     with open(path, encoding="ascii") as file:
         return [line.split()[0].lower() for line in file if line.strip()]
 
 
 def _locale_surnames(locale: str) -> set[str]:
+    require("faker", "load_surname_origins")
     try:
         module = importlib.import_module(f"faker.providers.person.{locale}")
     except ImportError as error:
         raise ValueError(
-            f"Faker has no person provider for locale {locale!r} (is Faker installed?)"
+            f"Faker has no person provider for locale {locale!r}"
         ) from error
     provider = module.Provider
     found: set[str] = set()

@@ -126,7 +126,8 @@ def plot_decision_boundary(
     """Colour the plane by the class ``predict`` gives each point, with the data on top.
 
     ``predict`` maps a float tensor of points ``[M, 2]`` to class labels ``[M]`` (or scores
-    ``[M, C]``); ``X`` is ``[N, 2]`` and ``y`` holds ``N`` integer labels.
+    ``[M, C]``); ``X`` is ``[N, 2]`` and ``y`` holds ``N`` integer labels. The points are on the
+    CPU: for a model on a GPU, move them in ``predict``, e.g. ``lambda p: model(p.to(device))``.
     """
     X = torch.as_tensor(X, dtype=torch.float32)
     y = torch.as_tensor(y)
@@ -143,7 +144,7 @@ def plot_decision_boundary(
     grid_x, grid_y = torch.meshgrid(xs, ys, indexing="xy")
     points = torch.stack([grid_x.reshape(-1), grid_y.reshape(-1)], dim=1)
     with torch.no_grad():
-        predicted = predict(points)
+        predicted = predict(points).cpu()
     if predicted.dim() == 2:
         predicted = predicted.argmax(dim=1)
     classes = int(max(y.max().item(), predicted.max().item())) + 1

@@ -12,9 +12,10 @@ import torch
 def seed_everything(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and PyTorch, and ask PyTorch for deterministic algorithms.
 
-    With ``deterministic=True`` an operation that has no deterministic implementation raises an
-    error instead of silently giving different numbers on every run. On the CPU every chapter is
-    then repeatable bit for bit; on a GPU, repeatable for the same GPU model and library versions.
+    With ``deterministic=True`` PyTorch picks deterministic algorithms wherever it has them. On the
+    CPU every chapter is then repeatable bit for bit; on a GPU, repeatable for the same GPU model
+    and library versions, except where an operation has no deterministic CUDA version (such as the
+    backward pass of ``nn.AdaptiveAvgPool2d``): that one warns instead of stopping the chapter.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an integer, not {type(seed).__name__}")
@@ -28,4 +29,4 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         # cuBLAS needs this workspace setting to be deterministic; it must be set before CUDA starts.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.backends.cudnn.benchmark = False
-    torch.use_deterministic_algorithms(deterministic)
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)

@@ -20,6 +20,7 @@ from torch import nn
 
 from .attention import AdditiveAttention, padding_mask
 from .decoding import greedy_decode
+from .device import _module_device
 from .text import Vocab
 
 
@@ -122,15 +123,17 @@ def translate(
     *,
     max_len: int,
     batch_size: int = 512,
-    device: torch.device | str = "cpu",
+    device: torch.device | str | None = None,
 ) -> list[str]:
     """Greedy translations of ``sources`` (strings, tokenised by character) by a model with
-    ``encode`` and ``step`` methods; returns strings."""
+    ``encode`` and ``step`` methods; returns strings. ``device`` defaults to the model's."""
     if isinstance(sources, str):
         raise TypeError("translate expects a list of strings, not one string; wrap it in a list")
     for name in ("encode", "step"):
         if not callable(getattr(model, name, None)):
             raise TypeError(f"the model needs an {name!r} method for decoding")
+    if device is None:
+        device = _module_device(model)
     was_training = model.training
     model.eval()
     results = []

@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .device import get_device, to_device
+from .device import _module_device, get_device, to_device
 from .display import TrainingDisplay
 from .performance import to_channels_last
 
@@ -150,7 +150,7 @@ def train_epoch(
     loss_fn: Callable,
     optimizer: torch.optim.Optimizer,
     *,
-    device: torch.device | str = "cpu",
+    device: torch.device | str | None = None,
     metrics: Mapping[str, Metric] | None = None,
     grad_clip: float | None = None,
     amp: str | None = None,
@@ -164,9 +164,10 @@ def train_epoch(
 
     ``scheduler``, when given, is stepped after every batch (for per-step schedules such as warm-up);
     :func:`fit` steps per-epoch schedulers itself. ``scaler`` is the gradient scaler for ``amp="fp16"``.
-    ``channels_last=True`` converts 4-D inputs to the channels_last memory format.
+    ``channels_last=True`` converts 4-D inputs to the channels_last memory format. Batches go to
+    ``device``, by default the device of the model's parameters.
     """
-    device = get_device(device)
+    device = _module_device(model) if device is None else get_device(device)
     metrics = metrics or {}
     _check_loader(loader, "the training loader")
     model.train()
@@ -219,13 +220,16 @@ def evaluate(
     loader: Iterable,
     loss_fn: Callable,
     *,
-    device: torch.device | str = "cpu",
+    device: torch.device | str | None = None,
     metrics: Mapping[str, Metric] | None = None,
     amp: str | None = None,
     channels_last: bool = False,
 ) -> dict[str, float]:
-    """Mean loss and metrics of ``model`` over ``loader``, in evaluation mode and without gradients."""
-    device = get_device(device)
+    """Mean loss and metrics of ``model`` over ``loader``, in evaluation mode and without gradients.
+
+    Batches go to ``device``, by default the device of the model's parameters.
+    """
+    device = _module_device(model) if device is None else get_device(device)
     metrics = metrics or {}
     _check_loader(loader, "the evaluation loader")
     was_training = model.training

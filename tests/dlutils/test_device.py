@@ -111,6 +111,29 @@ def test_get_device_mps_when_available(monkeypatch):
     assert get_device("mps") == torch.device("mps")
 
 
+def test_a_gpu_is_announced_once_with_a_word_on_differing_numbers(one_cuda, monkeypatch, capsys):
+    monkeypatch.setattr("dlutils.device._TOLD", set())
+    get_device("auto")
+    get_device("cuda")
+    printed = capsys.readouterr().out
+    assert printed.count("Running on CUDA") == 1
+    assert "differ" in printed and "CPU" in printed
+
+
+def test_mps_is_announced_too(no_cuda, monkeypatch, capsys):
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    monkeypatch.setattr("dlutils.device._TOLD", set())
+    get_device("auto")
+    assert "Running on MPS" in capsys.readouterr().out
+
+
+def test_the_cpu_prints_nothing(no_cuda, no_mps, monkeypatch, capsys):
+    monkeypatch.setattr("dlutils.device._TOLD", set())
+    get_device("auto")
+    get_device("cpu")
+    assert capsys.readouterr().out == ""
+
+
 # to_device
 
 Batch = namedtuple("Batch", ["images", "labels", "names"])
@@ -190,3 +213,17 @@ def test_to_device_keeps_defaultdicts_and_their_factory():
 
 def test_get_device_accepts_cpu_0():
     assert get_device("cpu:0") == torch.device("cpu:0")
+
+
+def test_the_cpu_gets_one_thread_unless_omp_num_threads_says_otherwise(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")
+        get_device("cpu")
+        assert torch.get_num_threads() == 2  # the user's explicit choice wins
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        get_device("cpu")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

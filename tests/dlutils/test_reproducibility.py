@@ -48,6 +48,12 @@ def test_deterministic_algorithms_are_turned_on_by_default():
     assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
 
 
+def test_an_operation_without_a_deterministic_version_warns_instead_of_failing():
+    # On CUDA, e.g. the backward pass of nn.AdaptiveAvgPool2d: a chapter must still run there.
+    seed_everything(0)
+    assert torch.is_deterministic_algorithms_warn_only_enabled()
+
+
 def test_deterministic_false_turns_them_off():
     torch.use_deterministic_algorithms(True)
     seed_everything(0, deterministic=False)

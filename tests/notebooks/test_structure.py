@@ -16,6 +16,7 @@ from harness import (
     chapters,
     code_cells,
     repository_url,
+    sync_colab_url,
     twin_problems,
 )
 
@@ -32,11 +33,13 @@ EXERCISE_TAGS = ("stub", "solution", "check", "hidden-test")
 
 def colab_cell_source(repository: str) -> str:
     return (
-        "# Colab only: install the course's helper package when it is missing.\n"
+        "# Colab only: install the course's helper package and the chapters' extras when missing.\n"
+        "import importlib.metadata, os\n"
         "try:\n"
-        "    import dlutils\n"
-        "except ImportError:\n"
-        f'    %pip install --quiet "dlutils @ git+{repository}"'
+        '    importlib.metadata.version("dlcourse-utils")  # not just any package named dlutils\n'
+        "except importlib.metadata.PackageNotFoundError:\n"
+        f'    source = os.environ.get("DLCOURSE_SOURCE", "git+{repository}")\n'
+        '    %pip install --quiet "dlcourse-utils[chapters] @ {source}"'
     )
 
 
@@ -57,6 +60,14 @@ def test_first_cell_installs_dlutils_in_colab_and_is_hidden(md_path):
         "the first code cell must be the Colab setup cell from CONTRIBUTING.md, with the repository "
         f"URL of _config.yml ({REPOSITORY}); `make sync` updates the URL"
     )
+
+
+def test_sync_points_the_colab_cell_at_the_repository_of_the_config(tmp_path):
+    fork = tmp_path / "chapter.md"
+    text = TEMPLATE.read_text(encoding="utf-8")
+    fork.write_text(text.replace(REPOSITORY, "https://example.org/a/fork"), encoding="utf-8")
+    assert sync_colab_url(fork)
+    assert colab_cell_source(REPOSITORY) in fork.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("md_path", NOTEBOOKS, ids=NOTEBOOK_IDS)
