@@ -11,7 +11,7 @@ MATHJAX := book/_vendor/mathjax/VERSION
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install book test test-quick gpu-check sync expected lab bench assignments grade clean
+.PHONY: install book test test-quick robustness load-bench gpu-check sync expected lab bench assignments grade clean
 
 install: $(STAMP) $(MATHJAX)
 
@@ -41,6 +41,16 @@ test: $(STAMP) $(MATHJAX) $(CHROMIUM)
 # packaging and Colab tests (a minute or two).
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not book and not packaging and not colab"
+
+# Does every result hold on any machine? Every chapter under a designed matrix of math-library
+# code paths, PyTorch kernel levels, thread counts and seeds (about an hour on 2 cores; not in CI).
+# Writes benchmarks/robustness.md.
+robustness: $(STAMP)
+	$(BIN)/python -m tests.robustness $(ARGS)
+
+# How much a busy machine slows a chapter down, before and after the course's thread setting.
+load-bench: $(STAMP)
+	$(BIN)/python benchmarks/under_load.py
 
 # On a machine with an NVIDIA GPU: run every chapter (default profile) with device="cuda" and
 # report, chapter by chapter, ok or the failing cell, the time and the recorded results.
