@@ -147,8 +147,10 @@ def failing_line(traceback: list[str]) -> str:
     return ""
 
 
-def run_matrix(paths: list[Path], profiles: list[str], configs: dict, log) -> list[Outcome]:
-    """Run every (chapter, profile, config), using at most CORES threads at once in total."""
+def run_matrix(paths: list[Path], profiles: list[str], configs: dict, log,
+               on_result=lambda outcomes, planned: None) -> list[Outcome]:
+    """Run every (chapter, profile, config), using at most CORES threads at once in total;
+    ``on_result`` gets the outcomes so far after each run (so a long run leaves a report)."""
     tasks = [(p, prof, c) for prof in profiles for c in configs[prof] for p in paths]
     free = threading.Semaphore(CORES)
     lock = threading.Lock()
@@ -168,6 +170,7 @@ def run_matrix(paths: list[Path], profiles: list[str], configs: dict, log) -> li
             verdict = "ok" if not outcome.errors else f"{len(outcome.errors)} error(s)"
             log(f"[{len(outcomes)}/{len(tasks)}] {outcome.chapter} {profile} "
                 f"({config.label}): {outcome.seconds:.0f} s, {verdict}")
+            on_result(outcomes, len(tasks))
         return outcome
 
     # Acquiring tokens one at a time could deadlock two 2-thread runs; they take turns instead.
@@ -290,19 +293,30 @@ def main(argv=None) -> int:
     started = time.strftime("%Y-%m-%d %H:%M")
     if args.report_only:
         paths, args.add = [], True
-    outcomes = run_matrix(paths, args.profiles, configs, log=lambda m: print(m, flush=True))
-    raw = [{**asdict(o), "config": asdict(o.config)} for o in outcomes]
-    failures = sum(len(o.errors) for o in outcomes)
+    stored = []
     if args.add and args.out.with_suffix(".json").exists():
-        # Keep the stored runs of the chapters and profiles that were not run again.
-        again = {(o.chapter, o.profile) for o in outcomes}
         stored = json.loads(args.out.with_suffix(".json").read_text())["runs"]
+
+    def write(outcomes: list[Outcome], planned: int) -> None:
+        raw = [{**asdict(o), "config": asdict(o.config)} for o in outcomes]
+        # Keep the stored runs of the chapters and profiles that are not run again now.
+        again = {(chapter_id(p), profile) for p in paths for profile in args.profiles}
         raw = [r for r in stored if (r["chapter"], r["profile"]) not in again] + raw
-        outcomes = [Outcome(**{**r, "config": Config(**r["config"])}) for r in raw]
-    summary = summarise(outcomes)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps({"machine": machine(), "runs": raw}, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(summary, outcomes, started))
+        everything = [Outcome(**{**r, "config": Config(**r["config"])}) for r in raw]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".json").write_text(
+            json.dumps({"machine": machine(), "runs": raw}, indent=1) + "\n")
+        partial = len(outcomes) < planned
+        text = markdown(summarise(everything), everything, started)
+        if partial:
+            text = text.replace("\n\n", f"\n\n**Incomplete: {len(outcomes)} of the {planned} "
+                                "runs planned had finished when this was written.**\n\n", 1)
+        args.out.with_suffix(".md").write_text(text)
+
+    outcomes = run_matrix(paths, args.profiles, configs, log=lambda m: print(m, flush=True),
+                          on_result=write)
+    write(outcomes, len(outcomes))
+    failures = sum(len(o.errors) for o in outcomes)
     print(f"{failures} failure(s) in this run; report in {args.out.with_suffix('.md')}")
     return 1 if failures else 0
 

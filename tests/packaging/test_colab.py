@@ -8,7 +8,9 @@ chapters run from their ``.ipynb`` twins, which are what Colab opens.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,12 +45,10 @@ def colab(tmp_path_factory, package_source) -> Colab:
     return Colab(python, "colab-sim", root / "kernel" / "share" / "jupyter", package_source)
 
 
-def run_like_colab(notebook: Path, colab: Colab, cwd: Path, output: Path, monkeypatch) -> None:
-    """Execute ``notebook`` from its first cell in the ``fast`` profile; raise on a failing cell."""
-    monkeypatch.setenv("JUPYTER_PATH", str(colab.jupyter_path))  # finds the kernel spec
-    monkeypatch.setenv("DLCOURSE_SOURCE", colab.source.as_uri())  # read by the Colab cell
-    for name in ("PYTHONPATH", "VIRTUAL_ENV"):
-        monkeypatch.delenv(name, raising=False)
+def run_like_colab(notebook: Path, colab: Colab, cwd: Path, output: Path) -> None:
+    """Execute ``notebook`` from its first cell in the ``fast`` profile; raise on a failing cell.
+
+    The kernel's environment comes from this process's (see ``colab_runs``)."""
     papermill.execute_notebook(
         str(notebook),
         str(output),
@@ -58,6 +58,39 @@ def run_like_colab(notebook: Path, colab: Colab, cwd: Path, output: Path, monkey
         progress_bar=False,
         execution_timeout=CELL_TIMEOUT_S,
     )
+
+
+@pytest.fixture(scope="session")
+def colab_runs(colab, tmp_path_factory) -> dict:
+    """Every chapter's twin executed as in Colab: chapter -> None, or the exception it raised.
+
+    The first chapter runs alone, since its Colab cell installs the package; the others run two
+    at a time, one per core (each kernel uses one thread, see ``dl.get_device``)."""
+    saved = dict(os.environ)
+    os.environ["JUPYTER_PATH"] = str(colab.jupyter_path)  # finds the kernel spec
+    os.environ["DLCOURSE_SOURCE"] = colab.source.as_uri()  # read by the Colab cell
+    for name in ("PYTHONPATH", "VIRTUAL_ENV"):
+        os.environ.pop(name, None)
+    out = tmp_path_factory.mktemp("colab-runs")
+
+    def run(md_path: Path):
+        if twin_problems(md_path):
+            return None  # the test reports the stale twin
+        try:
+            output = out / f"{chapter_id(md_path).replace('/', '__')}.ipynb"
+            run_like_colab(twin_path(md_path), colab, md_path.parent, output)
+        except Exception as error:  # reported by the chapter's own test
+            return error
+        return None
+
+    try:
+        results = {CHAPTERS[0]: run(CHAPTERS[0])}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results.update(zip(CHAPTERS[1:], pool.map(run, CHAPTERS[1:])))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return results
 
 
 def installed(colab: Colab) -> dict:
@@ -77,11 +110,12 @@ def installed(colab: Colab) -> dict:
 
 @pytest.mark.colab
 @pytest.mark.parametrize("md_path", CHAPTERS, ids=[chapter_id(p) for p in CHAPTERS])
-def test_chapter_runs_in_colab_from_its_first_cell(md_path, colab, tmp_path, monkeypatch):
+def test_chapter_runs_in_colab_from_its_first_cell(md_path, colab, colab_runs):
     problems = twin_problems(md_path)
     assert not problems, "Colab opens the .ipynb twin, which is stale: " + "; ".join(problems)
-    output = tmp_path / "output.ipynb"
-    run_like_colab(twin_path(md_path), colab, md_path.parent, output, monkeypatch)
+    error = colab_runs[md_path]
+    if error is not None:
+        raise error
 
     found = installed(colab)
     assert found["from"] == colab.source.as_uri(), "the Colab cell ignored DLCOURSE_SOURCE"
